@@ -1,0 +1,33 @@
+"""Foot contact detection.
+
+Follows EDGE (Tseng et al., CVPR 2023, ``dataset/dance_dataset.py``): a foot joint is in
+contact where it moves less than 1 cm per frame at 30 fps. As DESIGN.md §3 asks, it must also be
+near the floor: within ``HEIGHT_THRESHOLD_M`` of the lowest height that joint reaches in the clip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.skeleton import FOOT_JOINTS
+
+SPEED_THRESHOLD_M_S = 0.01 * 30  # EDGE: 0.01 m per frame at 30 fps
+HEIGHT_THRESHOLD_M = 0.05  # above a joint's lowest point in the clip it is lifted, not planted
+UP_AXIS = 1  # Y-up
+
+
+def detect_foot_contacts(joints: np.ndarray, fps: float) -> np.ndarray:
+    """Contact labels of the four foot joints.
+
+    joints : (T, 24, 3) global joint positions, metres, Y-up.
+    Returns ``(T, 4)`` float32 in {0, 1}, ordered left ankle, left foot, right ankle, right foot.
+    The last frame repeats the speed of the frame before it.
+    """
+    feet = joints[:, FOOT_JOINTS]  # (T, 4, 3)
+    if len(feet) < 2:
+        return np.ones((len(feet), 4), dtype=np.float32)
+    speed = np.linalg.norm(np.diff(feet, axis=0), axis=-1) * fps  # (T-1, 4) m/s
+    speed = np.concatenate([speed, speed[-1:]], axis=0)
+    height = feet[..., UP_AXIS]
+    low = height - height.min(axis=0, keepdims=True) < HEIGHT_THRESHOLD_M
+    return ((speed < SPEED_THRESHOLD_M_S) & low).astype(np.float32)

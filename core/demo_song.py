@@ -1,0 +1,87 @@
+"""The embedded demo song, synthesised by the project (no third-party audio is shipped).
+
+A 4/4 groove: kick on beats 1 and 3, snare on 2 and 4, eighth-note hi-hats, a crash on each
+downbeat, a bass line and chords that change every bar (A minor, F, C, G).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+DEMO_BPM = 120.0
+DEMO_BARS = 12
+SAMPLE_RATE = 22050
+CHORDS_HZ = (  # root, third, fifth
+    (110.00, 130.81, 164.81),  # A minor
+    (87.31, 110.00, 130.81),  # F major
+    (130.81, 164.81, 196.00),  # C major
+    (98.00, 123.47, 146.83),  # G major
+)
+
+
+def _decay(n: int, seconds: float, sr: int) -> np.ndarray:
+    return np.exp(-np.arange(n) / (seconds * sr))
+
+
+def _kick(sr: int) -> np.ndarray:
+    n = int(0.35 * sr)
+    t = np.arange(n) / sr
+    frequency = 45.0 + 75.0 * np.exp(-t / 0.04)  # pitch sweep 120 -> 45 Hz
+    return np.sin(2 * np.pi * np.cumsum(frequency) / sr) * _decay(n, 0.12, sr)
+
+
+def _noise_hit(rng: np.random.Generator, seconds: float, decay: float, sr: int) -> np.ndarray:
+    n = int(seconds * sr)
+    return rng.standard_normal(n) * _decay(n, decay, sr)
+
+
+def _add(track: np.ndarray, sound: np.ndarray, at_s: float, gain: float, sr: int) -> None:
+    start = int(round(at_s * sr))
+    end = min(len(track), start + len(sound))
+    track[start:end] += gain * sound[: end - start]
+
+
+def synthesize_demo_song(bpm: float = DEMO_BPM, bars: int = DEMO_BARS, sr: int = SAMPLE_RATE,
+                         seed: int = 0) -> np.ndarray:  # fmt: skip
+    """The demo song as ``(n,) float32`` mono samples at ``sr`` Hz, peak 0.9.
+
+    Its beats fall at ``k * 60 / bpm`` seconds and its downbeats every fourth beat from 0 s.
+    """
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    track = np.zeros(int((bars * 4 + 2) * beat * sr))
+    t = np.arange(len(track)) / sr
+    kick, snare_tone = _kick(sr), np.sin(2 * np.pi * 180.0 * np.arange(int(0.1 * sr)) / sr)
+    for bar in range(bars):
+        root, third, fifth = CHORDS_HZ[bar % len(CHORDS_HZ)]
+        bar_start = bar * 4 * beat
+        _add(track, _noise_hit(rng, 1.2, 0.4, sr), bar_start, 0.15, sr)  # crash
+        in_bar = (t >= bar_start) & (t < bar_start + 4 * beat)
+        pad = sum(np.sin(2 * np.pi * 2 * f * t[in_bar]) for f in (root, third, fifth))
+        track[in_bar] += 0.06 * pad
+        for b in range(4):
+            at = bar_start + b * beat
+            if b in (0, 2):
+                _add(track, kick, at, 0.9, sr)
+            else:
+                _add(track, _noise_hit(rng, 0.2, 0.05, sr), at, 0.35, sr)
+                _add(track, snare_tone * _decay(len(snare_tone), 0.04, sr), at, 0.3, sr)
+            for eighth in (0.0, 0.5):
+                hat = np.diff(_noise_hit(rng, 0.05, 0.01, sr), prepend=0.0)  # high-passed
+                _add(track, hat, at + eighth * beat, 0.12, sr)
+            n = int(0.9 * beat * sr)
+            bass = np.sign(np.sin(2 * np.pi * root / 2 * np.arange(n) / sr)) * _decay(n, 0.3, sr)
+            _add(track, bass, at, 0.12, sr)
+    return (0.9 * track / np.max(np.abs(track))).astype(np.float32)
+
+
+def write_demo_song(path: str | os.PathLike) -> Path:
+    """Write the demo song as a 16-bit WAV file and return its path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(str(path), synthesize_demo_song(), SAMPLE_RATE, subtype="PCM_16")
+    return path

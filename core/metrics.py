@@ -1,0 +1,128 @@
+"""Dance metrics, each implemented once here with its source.
+
+All take global joint positions ``joints`` (T, 24, 3) in metres, Y-up, at ``fps`` frames per
+second; music beats are in seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+from scipy.signal import argrelextrema
+
+from core.skeleton import FOOT_JOINTS
+
+KINETIC_SMOOTHING_FRAMES = 5  # Bailando, utils/beat_align_score.py: G(kinetic_vel, 5)
+BAS_SIGMA_FRAMES = 3  # Bailando, utils/beat_align_score.py: exp(-d^2 / (2 * 9))
+BEAT_HIT_TOLERANCE_FRAMES = 2  # DESIGN.md §7
+UP_AXIS = 1  # Y-up; EDGE's eval_pfc.py uses Z-up data with up_dir = 2
+
+
+def kinetic_velocity(joints: np.ndarray) -> np.ndarray:
+    """Mean joint speed per frame, metres per frame, Gaussian-smoothed (sigma 5 frames).
+
+    Returns ``(T-1,)``; entry i is the motion from frame i to i+1 (Bailando's ``calc_db``).
+    """
+    speed = np.linalg.norm(np.diff(joints, axis=0), axis=-1).mean(axis=1)
+    return gaussian_filter1d(speed, KINETIC_SMOOTHING_FRAMES)
+
+
+def kinematic_beats(joints: np.ndarray) -> np.ndarray:
+    """Frames of the motion's kinematic beats: local minima of the kinetic velocity.
+
+    Returns ``(k,)`` int frame indices. Source: Bailando (Li et al., CVPR 2022), ``calc_db``.
+    """
+    return argrelextrema(kinetic_velocity(joints), np.less)[0]
+
+
+def _nearest_distances(music_frames: np.ndarray, motion_frames: np.ndarray) -> np.ndarray:
+    if len(motion_frames) == 0:
+        return np.full(len(music_frames), np.inf)
+    return np.abs(music_frames[:, None] - motion_frames[None, :]).min(axis=1)
+
+
+def beat_align_score(joints: np.ndarray, fps: float, music_beats: np.ndarray) -> float:
+    """BAS: mean over music beats of exp(-d^2 / (2 * 3^2)), d the distance in frames to the
+    nearest kinematic beat.
+
+    Source: Bailando, ``utils/beat_align_score.py``. AIST++ ground truth scores 0.2374 at 60 fps.
+    Music beats outside the motion are ignored; returns 0.0 when none remain.
+    """
+    frames = _beats_in_motion(music_beats, fps, len(joints))
+    if len(frames) == 0:
+        return 0.0
+    distance = _nearest_distances(frames, kinematic_beats(joints))
+    return float(np.mean(np.exp(-(distance**2) / (2 * BAS_SIGMA_FRAMES**2))))
+
+
+def beat_hit_rate(
+    joints: np.ndarray,
+    fps: float,
+    music_beats: np.ndarray,
+    tolerance_frames: int = BEAT_HIT_TOLERANCE_FRAMES,
+) -> float:
+    """Share of music beats with a kinematic beat within ``tolerance_frames`` (DESIGN.md §7).
+
+    Pass downbeats as ``music_beats`` for the downbeat hit rate. Returns 0.0 with no beats.
+    """
+    frames = _beats_in_motion(music_beats, fps, len(joints))
+    if len(frames) == 0:
+        return 0.0
+    distance = _nearest_distances(frames, kinematic_beats(joints))
+    return float(np.mean(distance <= tolerance_frames))
+
+
+def physical_foot_contact(joints: np.ndarray, fps: float) -> float:
+    """PFC: mean over frames of (root acceleration / its maximum) times the product of each
+    foot's lower horizontal joint speed (metres per frame), times 10^4. Lower is better.
+
+    Source: EDGE (Tseng et al., CVPR 2023), ``eval/eval_pfc.py``; defined there at 30 fps.
+    AIST++ ground truth 1.332, EDGE 1.5363, Bailando 1.754.
+    """
+    dt = 1.0 / fps
+    flat = [axis for axis in range(3) if axis != UP_AXIS]
+    root_v = np.diff(joints[:, 0], axis=0) / dt
+    root_a = np.diff(root_v, axis=0) / dt
+    root_a[:, UP_AXIS] = np.maximum(root_a[:, UP_AXIS], 0)  # falling freely is not a fault
+    root_a = np.linalg.norm(root_a, axis=-1)
+    if len(root_a) == 0 or root_a.max() == 0:
+        return 0.0
+    root_a = root_a / root_a.max()
+    feet = joints[:, FOOT_JOINTS][:, :, flat]  # left ankle, left foot, right ankle, right foot
+    foot_v = np.linalg.norm(feet[2:] - feet[1:-1], axis=-1)  # (T-2, 4)
+    left = np.minimum(foot_v[:, 0], foot_v[:, 1])
+    right = np.minimum(foot_v[:, 2], foot_v[:, 3])
+    return float(np.mean(left * right * root_a) * 1e4)
+
+
+def foot_skate(joints: np.ndarray, contacts: np.ndarray, fps: float) -> float:
+    """Mean horizontal speed of foot joints over frames labelled as contact, cm/s.
+
+    contacts : (T, 4) labels in the order of ``FOOT_JOINTS``. Returns 0.0 with no contact.
+    Source: DESIGN.md §7 (the usual foot-sliding measure of character animation).
+    """
+    flat = [axis for axis in range(3) if axis != UP_AXIS]
+    feet = joints[:, FOOT_JOINTS][:, :, flat]
+    speed = np.linalg.norm(np.diff(feet, axis=0), axis=-1) * fps * 100.0  # (T-1, 4) cm/s
+    in_contact = contacts[:-1] > 0.5
+    if not in_contact.any():
+        return 0.0
+    return float(speed[in_contact].mean())
+
+
+def _beats_in_motion(beats: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
+    frames = np.round(np.asarray(beats, dtype=np.float64) * fps)
+    return frames[(frames >= 0) & (frames < n_frames)]
+
+
+def dance_metrics(
+    joints: np.ndarray, contacts: np.ndarray, fps: float, beats: np.ndarray, downbeats: np.ndarray
+) -> dict[str, float]:
+    """Every metric above for one dance, keyed by a short name."""
+    return {
+        "bas": beat_align_score(joints, fps, beats),
+        "beat_hit_rate": beat_hit_rate(joints, fps, beats),
+        "downbeat_hit_rate": beat_hit_rate(joints, fps, downbeats),
+        "pfc": physical_foot_contact(joints, fps),
+        "foot_skate_cm_s": foot_skate(joints, contacts, fps),
+    }

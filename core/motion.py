@@ -1,0 +1,131 @@
+"""The ``Motion`` type: an SMPL dance as arrays, and its ``.npz`` file format.
+
+File keys follow AMASS (``poses`` (T, 72), ``trans`` (T, 3), ``mocap_framerate``) plus
+``contacts`` (T, 4: left ankle, left foot, right ankle, right foot) and ``beats`` /
+``downbeats`` in seconds. Files are read with ``allow_pickle=False``: an ``.npz`` can never run
+code here.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import MotionFileError
+from core.skeleton import N_JOINTS, forward_kinematics
+
+MAX_FRAMES = 60 * 60 * 240  # an hour at 240 fps: past that a file is malformed, not a dance
+
+
+@dataclass
+class Motion:
+    """An SMPL motion.
+
+    poses : (T, 24, 3) float32, axis-angle radians, local to the parent joint
+    trans : (T, 3) float32, metres, pelvis position, Y-up
+    fps : float, frames per second
+    contacts : (T, 4) float32 in {0, 1}: left ankle, left foot, right ankle, right foot
+    beats, downbeats : (n,) float64, seconds, the music the motion was made for (may be empty)
+
+    Raises MotionFileError if shapes disagree or values are not finite.
+    """
+
+    poses: np.ndarray
+    trans: np.ndarray
+    fps: float
+    contacts: np.ndarray
+    beats: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    downbeats: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        self.poses = np.asarray(self.poses, dtype=np.float32)
+        self.trans = np.asarray(self.trans, dtype=np.float32)
+        self.contacts = np.asarray(self.contacts, dtype=np.float32)
+        self.beats = np.asarray(self.beats, dtype=np.float64).reshape(-1)
+        self.downbeats = np.asarray(self.downbeats, dtype=np.float64).reshape(-1)
+        self.fps = float(self.fps)
+        n = len(self.poses)
+        expected = {
+            "poses": (self.poses, (n, N_JOINTS, 3)),
+            "trans": (self.trans, (n, 3)),
+            "contacts": (self.contacts, (n, 4)),
+        }
+        for name, (array, shape) in expected.items():
+            if array.shape != shape:
+                raise MotionFileError(f"{name} has shape {array.shape}, expected {shape}")
+            if not np.all(np.isfinite(array)):
+                raise MotionFileError(f"{name} holds NaN or infinite values")
+        if not (n >= 1 and n <= MAX_FRAMES):
+            raise MotionFileError(f"a motion needs 1 to {MAX_FRAMES} frames, got {n}")
+        if not (np.isfinite(self.fps) and 1.0 <= self.fps <= 1000.0):
+            raise MotionFileError(f"frame rate {self.fps} is not between 1 and 1000 fps")
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.poses)
+
+    @property
+    def duration(self) -> float:
+        """Seconds covered by the frames."""
+        return self.n_frames / self.fps
+
+    def joint_positions(self) -> np.ndarray:
+        """Global joint positions by forward kinematics: ``(T, 24, 3)`` float64 metres, Y-up."""
+        return forward_kinematics(self.poses, self.trans)[0]
+
+    def save_npz(self, path: str | os.PathLike) -> Path:
+        """Write the AMASS-style ``.npz`` atomically (a crash leaves no half-written file)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as fh:
+            np.savez(
+                fh,
+                poses=self.poses.reshape(self.n_frames, N_JOINTS * 3),
+                trans=self.trans,
+                mocap_framerate=np.float64(self.fps),
+                contacts=self.contacts,
+                beats=self.beats,
+                downbeats=self.downbeats,
+            )
+        os.replace(partial, path)
+        return path
+
+    @classmethod
+    def load_npz(cls, path: str | os.PathLike) -> Motion:
+        """Read an AMASS-style ``.npz``; ``contacts``, ``beats`` and ``downbeats`` are optional.
+
+        AMASS files with SMPL-H/SMPL-X poses (156 or 165 values per frame) keep their first 72.
+        Raises MotionFileError if the file is missing, not an npz, holds pickled objects, or has
+        missing keys or wrong shapes.
+        """
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+            raise MotionFileError(f"{path.name}: not a readable motion .npz ({exc})") from exc
+        missing = {"poses", "trans", "mocap_framerate"} - arrays.keys()
+        if missing:
+            raise MotionFileError(f"{path.name}: missing keys {sorted(missing)}")
+        poses = arrays["poses"]
+        if poses.ndim != 2 or poses.shape[1] < N_JOINTS * 3:
+            raise MotionFileError(f"{path.name}: poses has shape {poses.shape}, expected (T, 72)")
+        n = len(poses)
+        try:
+            return cls(
+                poses=poses[:, : N_JOINTS * 3].reshape(n, N_JOINTS, 3),
+                trans=arrays["trans"],
+                fps=float(arrays["mocap_framerate"]),
+                contacts=arrays.get("contacts", np.zeros((n, 4))),
+                beats=arrays.get("beats", np.zeros(0)),
+                downbeats=arrays.get("downbeats", np.zeros(0)),
+            )
+        except MotionFileError as exc:
+            raise MotionFileError(f"{path.name}: {exc}") from exc
+        except (TypeError, ValueError) as exc:
+            raise MotionFileError(f"{path.name}: malformed values ({exc})") from exc
