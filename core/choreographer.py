@@ -106,7 +106,7 @@ def bar_grid(beat_track: BeatTrack, duration: float) -> BarGrid:
     beats, per_bar = beat_track.beats, beat_track.beats_per_bar
     period = float(np.median(np.diff(beats)))
     # Prepend beats until one falls at or before 0 s and the grid starts on a downbeat.
-    n_before = max(0, int(np.ceil(beats[0] / period)))
+    n_before = max(0, int(np.ceil(beats[0] / period - 1e-6)))  # a beat at 0 s needs none
     n_before += -(beat_track.first_downbeat_index + n_before) % per_bar
     n_after = max(1, int(np.ceil((duration - beats[-1]) / period)))
     n_after += -(n_before + len(beats) - 1 + n_after) % per_bar  # end on a bar line

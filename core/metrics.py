@@ -16,6 +16,9 @@ KINETIC_SMOOTHING_FRAMES = 5  # Bailando, utils/beat_align_score.py: G(kinetic_v
 BAS_SIGMA_FRAMES = 3  # Bailando, utils/beat_align_score.py: exp(-d^2 / (2 * 9))
 BEAT_HIT_TOLERANCE_FRAMES = 2  # DESIGN.md §7
 UP_AXIS = 1  # Y-up; EDGE's eval_pfc.py uses Z-up data with up_dir = 2
+# Below this peak root acceleration (m/s^2) a motion has none: normalising round-off by its own
+# maximum would otherwise turn a constant-velocity glide into a full-scale PFC.
+STILL_ROOT_ACCELERATION = 1e-6
 
 
 def kinetic_velocity(joints: np.ndarray) -> np.ndarray:
@@ -85,7 +88,7 @@ def physical_foot_contact(joints: np.ndarray, fps: float) -> float:
     root_a = np.diff(root_v, axis=0) / dt
     root_a[:, UP_AXIS] = np.maximum(root_a[:, UP_AXIS], 0)  # falling freely is not a fault
     root_a = np.linalg.norm(root_a, axis=-1)
-    if len(root_a) == 0 or root_a.max() == 0:
+    if len(root_a) == 0 or root_a.max() < STILL_ROOT_ACCELERATION:
         return 0.0
     root_a = root_a / root_a.max()
     feet = joints[:, FOOT_JOINTS][:, :, flat]  # left ankle, left foot, right ankle, right foot

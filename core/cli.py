@@ -1,0 +1,129 @@
+"""The ``motionbeat`` command line.
+
+    motionbeat analyze SONG [--json]
+    motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
+    motionbeat demo-song OUT.wav
+
+Errors print one line on stderr and exit with status 1 (2 for a malformed command line).
+A ``.blend`` output keys the dance with the add-on in Blender's Python module (``bpy``), run as
+a separate process so that this package never imports bpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from core.choreographer import DEFAULT_FPS
+from core.demo_song import write_demo_song
+from core.errors import MotionBeatError
+from core.metrics import dance_metrics
+
+OUTPUT_SUFFIXES = (".npz", ".blend")
+
+
+class BlenderOutputError(MotionBeatError):
+    """Keying the dance into a .blend file failed."""
+
+
+def _analyze(args: argparse.Namespace) -> None:
+    from core.analysis import analyze_song
+
+    analysis = analyze_song(args.song)
+    track = analysis.beat_track
+    summary = {
+        "tempo_bpm": round(track.tempo_bpm, 3),
+        "beats_per_bar": track.beats_per_bar,
+        "duration": round(analysis.duration, 3),
+        "beats": [round(t, 4) for t in track.beats.tolist()],
+        "downbeats": [round(t, 4) for t in track.downbeats.tolist()],
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{track.tempo_bpm:.1f} BPM, {len(track.beats)} beats, {len(track.downbeats)} bars, "
+              f"first downbeat at {track.downbeats[0]:.2f} s")  # fmt: skip
+
+
+def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
+    """Key the dance in ``dance_npz`` onto an SMPL armature with ``song`` as its sound strip.
+
+    Raises BlenderOutputError with Blender's own message if the add-on's batch script fails.
+    """
+    command = [sys.executable, "-m", "motionbeat_addon.batch", str(song),
+               "--motion", str(dance_npz), "--out", str(out)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise BlenderOutputError(lines[-1] if lines else f"Blender exited with {result.returncode}")
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from core.generate import generate_dance
+
+    outputs = [Path(out) for out in args.out]
+    for out in outputs:
+        if out.suffix.lower() not in OUTPUT_SUFFIXES:
+            raise MotionBeatError(f"{out}: the output must end in .npz or .blend")
+    song = Path(args.song)
+    analysis, motion = generate_dance(song, seed=args.seed, fps=args.fps)
+    for out in outputs:
+        if out.suffix.lower() == ".npz":
+            motion.save_npz(out)
+        else:
+            with tempfile.TemporaryDirectory() as scratch:
+                write_blend(song, motion.save_npz(Path(scratch) / "dance.npz"), out)
+        print(f"wrote {out}")
+    figures = dance_metrics(motion.joint_positions(), motion.contacts, motion.fps,
+                            motion.beats, motion.downbeats)  # fmt: skip
+    print(f"{analysis.beat_track.tempo_bpm:.1f} BPM, {motion.n_frames} frames at "
+          f"{motion.fps:g} fps: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))  # fmt: skip
+
+
+def _demo_song(args: argparse.Namespace) -> None:
+    print(f"wrote {write_demo_song(args.out)}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motionbeat", description=__doc__.split("\n\n")[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    analyze = verbs.add_parser("analyze", help="beats, downbeats and tempo of a song")
+    analyze.add_argument("song", help="audio file: wav, ogg, flac or mp3")
+    analyze.add_argument("--json", action="store_true", help="print JSON (times in seconds)")
+    analyze.set_defaults(run=_analyze)
+
+    generate = verbs.add_parser("generate", help="a dance for a song, as .npz and/or .blend")
+    generate.add_argument("song", help="audio file: wav, ogg, flac or mp3")
+    generate.add_argument("--out", action="append", required=True,
+                          help="DANCE.npz or DANCE.blend; repeat for several")  # fmt: skip
+    generate.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
+    generate.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
+    generate.set_defaults(run=_generate)
+
+    demo = verbs.add_parser("demo-song", help="write the synthesised demo song")
+    demo.add_argument("out", help="OUT.wav")
+    demo.set_defaults(run=_demo_song)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except MotionBeatError as exc:
+        print(f"motionbeat: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # an output folder that cannot be written, a full disk
+        print(f"motionbeat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Turning core's dance into Blender data: armature, keys, sound strip, markers, frame range."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bpy
+
+from core.motion import Motion
+
+from .armature import build_proxy_body, build_smpl_armature, check_smpl_armature
+from .keying import key_dance
+from .timeline import add_beat_markers, add_sound_strip, set_frame_range
+
+FRAME_START = 1
+
+
+def scene_fps(scene: bpy.types.Scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def armature_to_animate(context: bpy.types.Context) -> bpy.types.Object | None:
+    """The active armature if one is selected (checked to be SMPL), else None for a new one.
+
+    Raises ArmatureError if the active armature is not a usable SMPL armature.
+    """
+    obj = context.active_object
+    if obj is None or obj.type != "ARMATURE" or not obj.select_get():
+        return None
+    check_smpl_armature(obj)
+    return obj
+
+
+def write_dance(context: bpy.types.Context, motion: Motion, song: Path,
+                armature: bpy.types.Object | None = None,
+                beat_markers: bool = False) -> bpy.types.Object:  # fmt: skip
+    """Put a dance in the scene and return the armature it is keyed on.
+
+    motion : at the scene's frame rate; song : the audio file the dance was made for
+    armature : an SMPL armature to animate, or None to build one with a proxy body
+    beat_markers : add a marker on every beat, not only on downbeats
+    """
+    scene = context.scene
+    if armature is None:
+        armature = build_smpl_armature(context)
+        build_proxy_body(context, armature)
+    key_dance(armature, motion, name=f"{song.stem} dance", frame_start=FRAME_START)
+    set_frame_range(scene, motion.n_frames, FRAME_START)
+    add_sound_strip(scene, song, FRAME_START)
+    add_beat_markers(scene, motion.downbeats, motion.beats if beat_markers else None,
+                     motion.fps, FRAME_START)  # fmt: skip
+    return armature

@@ -1,0 +1,15 @@
+"""Settings the panel shows, stored on the scene."""
+
+import bpy
+
+
+class MotionBeatSettings(bpy.types.PropertyGroup):
+    audio_path: bpy.props.StringProperty(
+        name="Song", description="Audio file to dance to (wav, ogg, flac, mp3)", subtype="FILE_PATH"
+    )
+    seed: bpy.props.IntProperty(
+        name="Seed", description="The same song and seed give the same dance", default=0, min=0
+    )
+    beat_markers: bpy.props.BoolProperty(
+        name="Beat Markers", description="Mark every beat, not only downbeats", default=False
+    )

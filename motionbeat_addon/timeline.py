@@ -1,0 +1,42 @@
+"""The scene's timeline: frame range, the song as a sound strip, beat and downbeat markers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+MARKER_NAME = re.compile(r"^(bar \d+|beat)$")  # markers this add-on writes, replaced on re-run
+
+
+def set_frame_range(scene: bpy.types.Scene, n_frames: int, frame_start: int = 1) -> None:
+    scene.frame_start = frame_start
+    scene.frame_end = frame_start + n_frames - 1
+    scene.frame_current = frame_start
+
+
+def add_sound_strip(scene: bpy.types.Scene, song: Path, frame_start: int = 1):
+    """The song as a sound strip on the first free channel, starting at ``frame_start``."""
+    editor = scene.sequence_editor or scene.sequence_editor_create()
+    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # 4.4+ / 4.2
+    channel = 1 + max((strip.channel for strip in strips), default=0)
+    return strips.new_sound(song.name, str(song), channel, frame_start)
+
+
+def add_beat_markers(scene: bpy.types.Scene, downbeats: np.ndarray, beats: np.ndarray | None,
+                     fps: float, frame_start: int = 1) -> None:  # fmt: skip
+    """Markers ``bar N`` at downbeats and, if ``beats`` is given, ``beat`` at the other beats.
+
+    Times are seconds; markers this add-on wrote before are replaced.
+    """
+    markers = scene.timeline_markers
+    for marker in [m for m in markers if MARKER_NAME.match(m.name)]:
+        markers.remove(marker)
+    bar_frames = {frame_start + int(round(t * fps)) for t in downbeats}
+    for n, frame in enumerate(sorted(bar_frames), start=1):
+        markers.new(f"bar {n}", frame=frame)
+    if beats is not None:
+        for frame in sorted({frame_start + int(round(t * fps)) for t in beats} - bar_frames):
+            markers.new("beat", frame=frame)

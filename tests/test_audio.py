@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+import soundfile
+
+from core.audio import SAMPLE_RATE, load_audio
+from core.demo_song import synthesize_demo_song
+from core.errors import AudioLoadError
+from tests.conftest import write_tone
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".wav", "WAV"), (".flac", "FLAC"), (".ogg", "OGG"),
+                                         (".mp3", "MP3")])  # fmt: skip
+def test_every_format_decodes_to_mono_at_the_analysis_rate(tmp_path, suffix, fmt):
+    path = write_tone(tmp_path / f"tone{suffix}", 3.0, sr=44100, channels=2, format=fmt)
+    y = load_audio(path)
+    assert y.ndim == 1 and y.dtype == np.float32
+    assert len(y) == pytest.approx(3.0 * SAMPLE_RATE, rel=0.02)  # mp3 pads a few frames
+
+
+def test_eight_channels_at_192_khz_load(tmp_path):
+    y = load_audio(write_tone(tmp_path / "surround.wav", 2.5, sr=192000, channels=8))
+    assert len(y) == pytest.approx(2.5 * SAMPLE_RATE, rel=0.01)
+
+
+def test_path_with_spaces_and_non_ascii_loads(tmp_path):
+    folder = tmp_path / "Música de baile ♪"
+    folder.mkdir()
+    soundfile.write(str(folder / "canción 1.wav"), synthesize_demo_song(bars=2), SAMPLE_RATE)
+    assert len(load_audio(folder / "canción 1.wav")) > 0
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_bytes(b""), "0 bytes"),
+        (lambda p: p.write_bytes(b"RIFF\x00\x01garbage" * 100), "not a readable audio file"),
+        (lambda p: write_tone(p, 5.0, amplitude=0.0), "silent"),
+        (lambda p: write_tone(p, 1.0), "at least 2 s"),
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: None, "no such file"),
+    ],
+    ids=["zero-length", "corrupt", "silence", "one-second", "directory", "missing"],
+)
+def test_bad_audio_raises_a_clear_error(tmp_path, make, message):
+    path = tmp_path / "song.wav"
+    make(path)
+    with pytest.raises(AudioLoadError, match=message):
+        load_audio(path)
+
+
+def test_truncated_file_raises(tmp_path):
+    full = write_tone(tmp_path / "full.ogg", 6.0, format="OGG").read_bytes()
+    truncated = tmp_path / "truncated.ogg"
+    truncated.write_bytes(full[: len(full) // 3])
+    with pytest.raises(AudioLoadError):
+        load_audio(truncated)
