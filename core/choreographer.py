@@ -186,7 +186,7 @@ def _ease(s: np.ndarray) -> np.ndarray:
     return s**3 * (s * (6.0 * s - 15.0) + 10.0)
 
 
-def _foot_spots(channels: np.ndarray, side: str) -> np.ndarray:
+def ankle_spots(channels: np.ndarray, side: str) -> np.ndarray:
     """Ankle spot on the floor (T, 3) of one foot, world metres (lift not included)."""
     x, z, _, yaw = (channels[:, FEET[side]][:, i] for i in range(4))
     local = NEUTRAL_ANKLES[side] + np.stack([x, np.zeros_like(x), z], axis=-1)
@@ -204,7 +204,7 @@ def sample_channels(key_beats: np.ndarray, keys: np.ndarray, beat_position: np.n
     eased = _ease(np.clip((beat_position - start) / (end - start), 0.0, 1.0))[:, None]
     frames = keys[segment] + eased * (keys[segment + 1] - keys[segment])
     for side in LEGS:
-        spots = _foot_spots(keys, side)
+        spots = ankle_spots(keys, side)
         travel = np.linalg.norm(np.diff(spots[:, [0, 2]], axis=0), axis=-1)  # (K-1,)
         arc = STEP_HEIGHT_M * np.minimum(1.0, travel / 0.10)
         frames[:, FEET[side].start + 2] += arc[segment] * np.sin(np.pi * eased[:, 0])
@@ -225,7 +225,7 @@ def pose_from_channels(channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for side, (hip, knee, ankle) in LEGS.items():
         foot = channels[:, FEET[side]]
         foot_rotation = Rotation.from_euler("y", foot[:, [3]])
-        target = _foot_spots(channels, side) + np.outer(foot[:, 2], [0.0, 1.0, 0.0])
+        target = ankle_spots(channels, side) + np.outer(foot[:, 2], [0.0, 1.0, 0.0])
         hip_position = trans + local[:, 0] @ REST_OFFSETS[hip]  # hips hang off the pelvis
         local[:, hip], local[:, knee], local[:, ankle] = solve_leg(
             hip_position, local[:, 0], target, foot_rotation.as_matrix(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
-from scipy.signal import argrelextrema
+from scipy.signal import find_peaks
 
 from core.skeleton import FOOT_JOINTS
 
@@ -33,9 +33,12 @@ def kinetic_velocity(joints: np.ndarray) -> np.ndarray:
 def kinematic_beats(joints: np.ndarray) -> np.ndarray:
     """Frames of the motion's kinematic beats: local minima of the kinetic velocity.
 
-    Returns ``(k,)`` int frame indices. Source: Bailando (Li et al., CVPR 2022), ``calc_db``.
+    Returns ``(k,)`` int frame indices. Source: Bailando (Li et al., CVPR 2022), ``calc_db``,
+    which takes strict minima (``argrelextrema(v, np.less)``). Here a flat minimum, two or more
+    equal speeds, counts once at its middle: motion exactly symmetric about a stop (a steady
+    bounce on a beat grid of whole frames) has such ties and would otherwise have no beat.
     """
-    return argrelextrema(kinetic_velocity(joints), np.less)[0]
+    return find_peaks(-kinetic_velocity(joints))[0]
 
 
 def _nearest_distances(music_frames: np.ndarray, motion_frames: np.ndarray) -> np.ndarray:

@@ -44,6 +44,13 @@ def demo_dance(demo_song):
     return generate_dance(demo_song, seed=0, fps=30)
 
 
+def annotated_times(times) -> np.ndarray:
+    """Times from a shared-data beats.json entry, which holds a list or a JSON string of one."""
+    import json
+
+    return np.asarray(json.loads(times) if isinstance(times, str) else times, dtype=float)
+
+
 def write_tone(path: Path, seconds: float, sr: int = 22050, amplitude: float = 0.5,
                channels: int = 1, **kwargs) -> Path:  # fmt: skip
     """A 440 Hz tone (or silence with amplitude 0) written with soundfile."""

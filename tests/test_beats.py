@@ -7,17 +7,12 @@ import pytest
 from core.audio import SAMPLE_RATE, load_audio
 from core.beats import choose_downbeat_phase, track_beats
 from core.demo_song import DEMO_BARS, DEMO_BPM
-from tests.conftest import SHARED_DATA, require_shared_data
+from tests.conftest import SHARED_DATA, annotated_times, require_shared_data
 
 
 def f_measure(reference, estimate):
     return mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.asarray(reference)),
                                    mir_eval.beat.trim_beats(np.asarray(estimate)))  # fmt: skip
-
-
-def annotated(times) -> np.ndarray:
-    """Times from a beats.json entry, which holds a list or a JSON string of one."""
-    return np.asarray(json.loads(times) if isinstance(times, str) else times, dtype=float)
 
 
 def test_demo_song_tempo_beats_and_downbeats(demo_dance):
@@ -38,5 +33,5 @@ def test_downbeats_on_annotated_lmms_song():
     folder = require_shared_data(SHARED_DATA / "beats" / "lmms")
     song = json.loads((folder / "beats.json").read_text())["Oglsdl-Dr8v2"]
     track = track_beats(load_audio(folder / song["audio"]), SAMPLE_RATE)
-    assert f_measure(annotated(song["beats"]), track.beats) > 0.9
-    assert f_measure(annotated(song["downbeats"]), track.downbeats) > 0.9
+    assert f_measure(annotated_times(song["beats"]), track.beats) > 0.9
+    assert f_measure(annotated_times(song["downbeats"]), track.downbeats) > 0.9

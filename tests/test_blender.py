@@ -1,0 +1,130 @@
+"""The add-on inside the real Blender (the bpy module from PyPI), registered from source."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.generate import generate_dance
+from core.skeleton import CONTACT_NAMES, JOINT_NAMES
+from motionbeat_addon.conversion import to_z_up
+from tests.blender_helpers import evaluated_joint_positions, scene_snapshot
+from tests.conftest import write_tone
+
+bpy = pytest.importorskip("bpy")
+pytestmark = pytest.mark.blender
+
+
+@pytest.fixture(scope="module", autouse=True)
+def addon():
+    import motionbeat_addon
+
+    motionbeat_addon.register()
+    yield
+    motionbeat_addon.unregister()
+
+
+@pytest.fixture(autouse=True)
+def empty_scene():
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+def generate(song, **kwargs):
+    return bpy.ops.motionbeat.generate_dance(filepath=str(song), **kwargs)
+
+
+def armatures():
+    return [o for o in bpy.data.objects if o.type == "ARMATURE"]
+
+
+def channelbag_fcurves(obj):
+    from bpy_extras import anim_utils
+
+    return anim_utils.action_get_channelbag_for_slot(obj.animation_data.action,
+                                                     obj.animation_data.action_slot).fcurves  # fmt: skip
+
+
+def test_generate_dance_keys_an_smpl_armature_that_reproduces_forward_kinematics(demo_song):
+    assert generate(demo_song, seed=2, beat_markers=True) == {"FINISHED"}
+    scene = bpy.context.scene
+    (armature,) = armatures()
+    assert sorted(bone.name for bone in armature.data.bones) == sorted(JOINT_NAMES)
+    assert any(o.type == "MESH" and o.parent == armature for o in bpy.data.objects)
+
+    _, motion = generate_dance(demo_song, seed=2, fps=scene.render.fps / scene.render.fps_base)
+    assert (scene.frame_start, scene.frame_end) == (1, motion.n_frames)
+    fcurves = channelbag_fcurves(armature)
+    assert len(fcurves) == 24 * 4 + 3 + 4
+    for fcurve in fcurves:
+        assert fcurve.range()[:] == pytest.approx((1, motion.n_frames))
+    for name in CONTACT_NAMES:
+        (contact,) = [f for f in fcurves if f.data_path == f'["contact_{name}"]']
+        assert {k.interpolation for k in contact.keyframe_points} == {"CONSTANT"}
+    (strip,) = scene.sequence_editor.strips
+    assert strip.type == "SOUND" and strip.frame_start == 1
+    bars = [m for m in scene.timeline_markers if m.name.startswith("bar ")]
+    assert len(bars) == len(motion.downbeats)
+    assert len(scene.timeline_markers) == len(motion.beats)
+
+    frames = np.array([0, 1, 37, 200, motion.n_frames // 2, motion.n_frames - 1])
+    keyed = evaluated_joint_positions(bpy, armature, frames + 1)
+    expected = to_z_up(motion.joint_positions()[frames])
+    assert np.abs(keyed - expected).max() < 1e-3  # metres
+    scene.frame_set(int(frames[3]) + 1)
+    assert armature["contact_left_foot"] == motion.contacts[frames[3], 1]
+
+
+@pytest.mark.parametrize("fps", [24, 60])
+def test_scene_frame_rate_sets_the_dance_frame_rate(demo_song, fps):
+    bpy.context.scene.render.fps = fps
+    generate(demo_song)
+    assert bpy.context.scene.frame_end == pytest.approx(25.0 * fps, abs=1)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: p.write_bytes(b""),
+        lambda p: p.write_bytes(b"\x00garbage" * 500),
+        lambda p: write_tone(p, 5.0, amplitude=0.0),
+        lambda p: write_tone(p, 1.0),
+    ],
+    ids=["zero-length", "corrupt", "silence", "one-second"],
+)
+def test_bad_song_is_reported_and_the_scene_is_left_as_it_was(tmp_path, make):
+    folder = tmp_path / "chansons à danser"
+    folder.mkdir()
+    song = folder / "bad song.wav"
+    make(song)
+    before = scene_snapshot(bpy)
+    with pytest.raises(RuntimeError, match="bad song.wav"):
+        generate(song)
+    assert scene_snapshot(bpy) == before
+
+
+def test_a_selected_non_smpl_armature_is_refused_and_nothing_changes(demo_song):
+    data = bpy.data.armatures.new("Rig")
+    rig = bpy.data.objects.new("Rig", data)
+    bpy.context.scene.collection.objects.link(rig)
+    bpy.context.view_layer.objects.active = rig
+    rig.select_set(True)
+    bpy.ops.object.mode_set(mode="EDIT")
+    data.edit_bones.new("Bone").tail = (0, 0, 1)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    before = scene_snapshot(bpy)
+    with pytest.raises(RuntimeError, match="not an SMPL armature"):
+        generate(demo_song)
+    assert scene_snapshot(bpy) == before
+
+
+def test_generating_again_on_the_selected_armature_keeps_its_previous_action(demo_song):
+    generate(demo_song, seed=0)
+    (armature,) = armatures()
+    first = armature.animation_data.action
+    armature.select_set(True)
+    bpy.context.view_layer.objects.active = armature
+    generate(demo_song, seed=1)
+    assert armatures() == [armature]
+    assert armature.animation_data.action != first
+    assert first.name in bpy.data.actions and first.use_fake_user
+    assert len([m for m in bpy.context.scene.timeline_markers if m.name.startswith("bar ")]) > 0

@@ -1,0 +1,61 @@
+"""The motionbeat command line, run as a user runs it: a separate process."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from core.motion import Motion
+from tests.conftest import write_tone
+
+
+def motionbeat(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True)
+
+
+def test_analyze_prints_tempo_beats_and_downbeats_as_json(demo_song):
+    result = motionbeat("analyze", str(demo_song), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["tempo_bpm"] == pytest.approx(120, rel=0.03)
+    assert set(summary["downbeats"]) <= set(summary["beats"])
+    assert len(summary["beats"]) > 40
+
+
+def test_generate_writes_a_loadable_dance_into_a_new_folder(demo_song, tmp_path):
+    out = tmp_path / "new folder" / "dance.npz"
+    result = motionbeat("generate", str(demo_song), "--out", str(out), "--seed", "3", "--fps", "24")
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {out}" in result.stdout and "bas" in result.stdout
+    motion = Motion.load_npz(out)
+    assert motion.fps == 24 and motion.n_frames == pytest.approx(25.0 * 24, abs=1)
+    assert len(motion.downbeats) >= 10
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: p.write_bytes(b""),
+        lambda p: p.write_bytes(b"\x00garbage" * 500),
+        lambda p: write_tone(p, 5.0, amplitude=0.0),
+        lambda p: write_tone(p, 1.0),
+    ],
+    ids=["zero-length", "corrupt", "silence", "one-second"],
+)
+def test_bad_song_exits_1_with_one_line_on_stderr_and_writes_nothing(tmp_path, make):
+    folder = tmp_path / "mes chansons ♪"
+    folder.mkdir()
+    song = folder / "bad song.wav"
+    make(song)
+    out = tmp_path / "dance.npz"
+    result = motionbeat("generate", str(song), "--out", str(out))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("motionbeat: AudioLoadError: ")
+    assert not out.exists()
+
+
+def test_unknown_output_type_is_refused_before_any_work(demo_song, tmp_path):
+    result = motionbeat("generate", str(demo_song), "--out", str(tmp_path / "dance.fbx"))
+    assert result.returncode == 1 and ".npz or .blend" in result.stderr

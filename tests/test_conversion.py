@@ -1,0 +1,47 @@
+"""The Y-up to Z-up conversion, in numpy (it runs inside Blender), against scipy."""
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from motionbeat_addon.conversion import (Y_UP_TO_Z_UP, axis_angle_to_quaternion,
+                                         matrix_to_quaternion, pose_channels, same_hemisphere)  # fmt: skip
+
+
+def wxyz(rotation: Rotation) -> np.ndarray:
+    return np.roll(rotation.as_quat(), 1, axis=-1)
+
+
+def test_axis_angle_to_quaternion_matches_scipy_including_zero_rotation():
+    rotvecs = np.concatenate([np.zeros((1, 3)), np.random.default_rng(0).normal(0, 1.5, (50, 3))])
+    q = axis_angle_to_quaternion(rotvecs)
+    expected = wxyz(Rotation.from_rotvec(rotvecs))
+    np.testing.assert_allclose(np.abs(np.sum(q * expected, axis=1)), 1.0, atol=1e-12)
+
+
+def test_matrix_to_quaternion_matches_scipy_on_every_branch():
+    rotations = Rotation.random(200, random_state=1)
+    for matrix, expected in zip(rotations.as_matrix(), wxyz(rotations), strict=True):
+        assert np.isclose(abs(matrix_to_quaternion(matrix) @ expected), 1.0)
+
+
+def test_same_hemisphere_removes_sign_flips_without_changing_rotations():
+    q = wxyz(Rotation.from_euler("z", np.linspace(0, 6 * np.pi, 100)[:, None]))
+    flipped = q * np.where(np.arange(100) % 3 == 0, -1.0, 1.0)[:, None]
+    fixed = same_hemisphere(flipped)
+    assert np.all(np.sum(fixed[1:] * fixed[:-1], axis=1) > 0)
+    np.testing.assert_allclose(np.abs(np.sum(fixed * q, axis=1)), 1.0, atol=1e-12)
+
+
+def test_up_is_up_and_front_faces_the_front_view():
+    np.testing.assert_allclose(Y_UP_TO_Z_UP @ [0, 1, 0], [0, 0, 1])
+    np.testing.assert_allclose(Y_UP_TO_Z_UP @ [0, 0, 1], [0, -1, 0])
+
+
+def test_bones_at_rest_orientation_get_the_smpl_rotation_conjugated_by_the_axis_change():
+    rest = np.tile(Y_UP_TO_Z_UP, (24, 1, 1))  # bones pointing up with roll 0: B = C
+    poses = np.random.default_rng(2).normal(0, 0.5, (5, 24, 3))
+    quaternions, location = pose_channels(poses, np.zeros((5, 3)), rest, np.zeros(3))
+    # With B = C, Q = C^T C R C^T C = R: the keyed rotation is the SMPL rotation itself.
+    expected = wxyz(Rotation.from_rotvec(poses.reshape(-1, 3))).reshape(5, 24, 4)
+    np.testing.assert_allclose(np.abs(np.sum(quaternions * expected, axis=-1)), 1.0, atol=1e-12)
+    np.testing.assert_allclose(location, 0.0, atol=1e-12)
