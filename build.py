@@ -41,24 +41,39 @@ def build_core_wheel(version: str, wheel_dir: Path) -> Path:
     """A pure-Python wheel holding only the ``core`` package."""
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch)
-        shutil.copytree(ROOT / "core", project / "core", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / "core", project / "core", ignore=shutil.ignore_patterns("__pycache__")
+        )
         (project / "pyproject.toml").write_text(
-            '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+            '[build-system]\nrequires = ["setuptools>=61"]\n'
+            'build-backend = "setuptools.build_meta"\n'
             f'[project]\nname = "motionbeat-core"\nversion = "{version}"\n'
             '[tool.setuptools.packages.find]\ninclude = ["core*"]\n'
         )
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-             "--wheel-dir", str(wheel_dir), str(project)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--wheel-dir",
+                str(wheel_dir),
+                str(project),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     return next(wheel_dir.glob("motionbeat_core-*.whl"))
 
 
 def stage(staging: Path) -> None:
     """Lay out the extension's source folder: add-on modules, manifest, core wheel."""
     manifest = tomllib.loads(MANIFEST.read_text())
-    shutil.copytree(ROOT / "motionbeat_addon", staging, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "motionbeat_addon", staging, ignore=shutil.ignore_patterns("__pycache__")
+    )
     wheel = build_core_wheel(manifest["version"], staging / "wheels")
     text = MANIFEST.read_text().replace("wheels = []", f'wheels = ["./wheels/{wheel.name}"]')
     (staging / "blender_manifest.toml").write_text(text)
@@ -73,8 +88,10 @@ def build(out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         staging = Path(scratch) / manifest["id"]
         stage(staging)
-        subprocess.run([*tool, "build", "--source-dir", str(staging),
-                        "--output-filepath", str(zip_path)], check=True)  # fmt: skip
+        subprocess.run(
+            [*tool, "build", "--source-dir", str(staging), "--output-filepath", str(zip_path)],
+            check=True,
+        )
     subprocess.run([*tool, "validate", str(zip_path)], check=True)
     return zip_path
 

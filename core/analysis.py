@@ -37,5 +37,7 @@ def analyze_song(path: str | os.PathLike) -> SongAnalysis:
         duration=len(y) / SAMPLE_RATE,
         beat_track=track_beats(y, SAMPLE_RATE),
         loudness=rms,
-        loudness_times=librosa.frames_to_time(np.arange(len(rms)), sr=SAMPLE_RATE, hop_length=HOP_LENGTH),
+        loudness_times=librosa.frames_to_time(
+            np.arange(len(rms)), sr=SAMPLE_RATE, hop_length=HOP_LENGTH
+        ),
     )

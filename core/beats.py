@@ -58,12 +58,14 @@ def onset_envelopes(log_mel: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarra
     return full, low
 
 
-def chroma_novelty(y: np.ndarray, sr: int, beat_frames: np.ndarray) -> np.ndarray:
+def chroma_novelty(power: np.ndarray, sr: int, beat_frames: np.ndarray) -> np.ndarray:
     """Harmonic change into each beat: 1 - cosine similarity of beat-synchronous chroma.
 
+    power : (1 + n_fft / 2, frames) power spectrogram at ``HOP_LENGTH``.
     Returns ``(n_beats,)`` float in [0, 1]; the first beat gets 0.
     """
-    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=HOP_LENGTH)
+    # tuning=0: a change of chord needs no pitch-tuning estimate (which costs more than the rest).
+    chroma = librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)
     # Segment i of the synced chroma spans beat i-1 .. beat i (segment 0 is the lead-in).
     synced = librosa.util.sync(chroma, beat_frames, aggregate=np.median)
     synced = synced / (np.linalg.norm(synced, axis=0, keepdims=True) + 1e-9)
@@ -88,7 +90,8 @@ def track_beats(y: np.ndarray, sr: int, beats_per_bar: int = BEATS_PER_BAR) -> B
     y : (n,) float32 mono samples at ``sr`` Hz.
     Raises BeatTrackingError if fewer than two beats are found.
     """
-    mel = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=HOP_LENGTH, n_mels=N_MELS)
+    power = np.abs(librosa.stft(y, hop_length=HOP_LENGTH)) ** 2  # shared by mel and chroma
+    mel = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS)
     full, low = onset_envelopes(librosa.power_to_db(mel, ref=np.max), sr)
     _, beat_frames = librosa.beat.beat_track(onset_envelope=full, sr=sr, hop_length=HOP_LENGTH)
     beat_frames = np.asarray(beat_frames, dtype=int)
@@ -98,7 +101,7 @@ def track_beats(y: np.ndarray, sr: int, beats_per_bar: int = BEATS_PER_BAR) -> B
     # Peak accent within one frame of each beat: beat times are quantised to frames.
     window = np.stack([np.clip(beat_frames + d, 0, len(full) - 1) for d in (-1, 0, 1)])
     bass = low[window].max(axis=0)
-    harmony = chroma_novelty(y, sr, beat_frames)
+    harmony = chroma_novelty(power, sr, beat_frames)
     accents = bass / (bass.mean() + 1e-9) + harmony / (harmony.mean() + 1e-9)
     phase = choose_downbeat_phase(accents, beats_per_bar)
     tempo_bpm = 60.0 / float(np.median(np.diff(beats)))

@@ -27,7 +27,7 @@ from core.beats import BeatTrack
 from core.contacts import detect_foot_contacts
 from core.leg_ik import solve_leg
 from core.motion import Motion
-from core.moves import BEATS_PER_BAR, LIBRARY, NEUTRAL_JOINTS, Foot, Key, Move
+from core.moves import BEATS_PER_BAR, LIBRARY, NEUTRAL_JOINTS, Key, Move
 from core.skeleton import JOINT_INDEX, JOINT_NAMES, N_JOINTS, REST_OFFSETS, forward_kinematics
 
 DEFAULT_FPS = 30.0  # EDGE's rate, DESIGN.md §3
@@ -56,7 +56,10 @@ KEYED_JOINTS = tuple(
 PELVIS = slice(0, 3)
 HEADING = 3
 EULERS = slice(4, 4 + 3 * len(KEYED_JOINTS))
-FEET = {"left": slice(EULERS.stop, EULERS.stop + 4), "right": slice(EULERS.stop + 4, EULERS.stop + 8)}
+FEET = {
+    "left": slice(EULERS.stop, EULERS.stop + 4),
+    "right": slice(EULERS.stop + 4, EULERS.stop + 8),
+}
 N_CHANNELS = EULERS.stop + 8
 
 
@@ -122,8 +125,12 @@ def bar_loudness(rms: np.ndarray, rms_times: np.ndarray, grid: BarGrid) -> np.nd
     """
     starts = grid.beat_times[:: grid.beats_per_bar]
     bar_of_frame = np.searchsorted(starts, rms_times, side="right") - 1
-    loudness = np.array([rms[bar_of_frame == b].mean() if np.any(bar_of_frame == b) else 0.0
-                         for b in range(grid.n_bars)])  # fmt: skip
+    loudness = np.array(
+        [
+            rms[bar_of_frame == b].mean() if np.any(bar_of_frame == b) else 0.0
+            for b in range(grid.n_bars)
+        ]
+    )
     ranks = np.argsort(np.argsort(loudness))
     return ranks / max(grid.n_bars - 1, 1)
 
@@ -135,8 +142,10 @@ def choose_moves(
     energies = np.array([move.energy for move in LIBRARY])
     chosen: list[Move] = []
     for bar in range(n_bars):
-        if chosen and rng.random() < REPEAT_PROBABILITY and (
-            len(chosen) < 2 or chosen[-2] is not chosen[-1]
+        if (
+            chosen
+            and rng.random() < REPEAT_PROBABILITY
+            and (len(chosen) < 2 or chosen[-2] is not chosen[-1])
         ):
             chosen.append(chosen[-1])
             continue
@@ -193,13 +202,17 @@ def ankle_spots(channels: np.ndarray, side: str) -> np.ndarray:
     return Rotation.from_euler("y", yaw[:, None]).apply(local)
 
 
-def sample_channels(key_beats: np.ndarray, keys: np.ndarray, beat_position: np.ndarray) -> np.ndarray:
+def sample_channels(
+    key_beats: np.ndarray, keys: np.ndarray, beat_position: np.ndarray
+) -> np.ndarray:
     """Channels at each frame's beat position, easing from key to key.
 
     key_beats : (K,) increasing; keys : (K, C); beat_position : (T,). Returns ``(T, C)``.
     A foot whose spot changes between two keys is lifted along a sine arc on the way.
     """
-    segment = np.clip(np.searchsorted(key_beats, beat_position, side="right") - 1, 0, len(key_beats) - 2)
+    segment = np.clip(
+        np.searchsorted(key_beats, beat_position, side="right") - 1, 0, len(key_beats) - 2
+    )
     start, end = key_beats[segment], key_beats[segment + 1]
     eased = _ease(np.clip((beat_position - start) / (end - start), 0.0, 1.0))[:, None]
     frames = keys[segment] + eased * (keys[segment + 1] - keys[segment])
@@ -228,9 +241,14 @@ def pose_from_channels(channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         target = ankle_spots(channels, side) + np.outer(foot[:, 2], [0.0, 1.0, 0.0])
         hip_position = trans + local[:, 0] @ REST_OFFSETS[hip]  # hips hang off the pelvis
         local[:, hip], local[:, knee], local[:, ankle] = solve_leg(
-            hip_position, local[:, 0], target, foot_rotation.as_matrix(),
-            foot_rotation.apply([0.0, 0.0, 1.0]), REST_OFFSETS[knee], REST_OFFSETS[ankle],
-        )  # fmt: skip
+            hip_position,
+            local[:, 0],
+            target,
+            foot_rotation.as_matrix(),
+            foot_rotation.apply([0.0, 0.0, 1.0]),
+            REST_OFFSETS[knee],
+            REST_OFFSETS[ankle],
+        )
     poses = Rotation.from_matrix(local.reshape(-1, 3, 3)).as_rotvec().reshape(n_frames, N_JOINTS, 3)
     return poses, trans
 

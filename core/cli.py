@@ -45,8 +45,10 @@ def _analyze(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"{track.tempo_bpm:.1f} BPM, {len(track.beats)} beats, {len(track.downbeats)} bars, "
-              f"first downbeat at {track.downbeats[0]:.2f} s")  # fmt: skip
+        print(
+            f"{track.tempo_bpm:.1f} BPM, {len(track.beats)} beats, {len(track.downbeats)} bars, "
+            f"first downbeat at {track.downbeats[0]:.2f} s"
+        )
 
 
 def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
@@ -54,8 +56,16 @@ def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
 
     Raises BlenderOutputError with Blender's own message if the add-on's batch script fails.
     """
-    command = [sys.executable, "-m", "motionbeat_addon.batch", str(song),
-               "--motion", str(dance_npz), "--out", str(out)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "motionbeat_addon.batch",
+        str(song),
+        "--motion",
+        str(dance_npz),
+        "--out",
+        str(out),
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
@@ -78,10 +88,13 @@ def _generate(args: argparse.Namespace) -> None:
             with tempfile.TemporaryDirectory() as scratch:
                 write_blend(song, motion.save_npz(Path(scratch) / "dance.npz"), out)
         print(f"wrote {out}")
-    figures = dance_metrics(motion.joint_positions(), motion.contacts, motion.fps,
-                            motion.beats, motion.downbeats)  # fmt: skip
-    print(f"{analysis.beat_track.tempo_bpm:.1f} BPM, {motion.n_frames} frames at "
-          f"{motion.fps:g} fps: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))  # fmt: skip
+    figures = dance_metrics(
+        motion.joint_positions(), motion.contacts, motion.fps, motion.beats, motion.downbeats
+    )
+    print(
+        f"{analysis.beat_track.tempo_bpm:.1f} BPM, {motion.n_frames} frames at "
+        f"{motion.fps:g} fps: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items())
+    )
 
 
 def _demo_song(args: argparse.Namespace) -> None:
@@ -99,8 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = verbs.add_parser("generate", help="a dance for a song, as .npz and/or .blend")
     generate.add_argument("song", help="audio file: wav, ogg, flac or mp3")
-    generate.add_argument("--out", action="append", required=True,
-                          help="DANCE.npz or DANCE.blend; repeat for several")  # fmt: skip
+    generate.add_argument(
+        "--out", action="append", required=True, help="DANCE.npz or DANCE.blend; repeat for several"
+    )
     generate.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
     generate.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
     generate.set_defaults(run=_generate)
@@ -119,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"motionbeat: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # an output folder that cannot be written, a full disk
-        print(f"motionbeat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"motionbeat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr
+        )
         return 1
     return 0
 

@@ -45,8 +45,9 @@ def _add(track: np.ndarray, sound: np.ndarray, at_s: float, gain: float, sr: int
     track[start:end] += gain * sound[: end - start]
 
 
-def synthesize_demo_song(bpm: float = DEMO_BPM, bars: int = DEMO_BARS, sr: int = SAMPLE_RATE,
-                         seed: int = 0) -> np.ndarray:  # fmt: skip
+def synthesize_demo_song(
+    bpm: float = DEMO_BPM, bars: int = DEMO_BARS, sr: int = SAMPLE_RATE, seed: int = 0
+) -> np.ndarray:
     """The demo song as ``(n,) float32`` mono samples at ``sr`` Hz, peak 0.9.
 
     Its beats fall at ``k * 60 / bpm`` seconds and its downbeats every fourth beat from 0 s.

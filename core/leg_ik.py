@@ -74,7 +74,9 @@ def solve_leg(
     # Hip-to-ankle direction in the hip's own frame, once the knee is bent.
     leg_local = thigh + np.einsum("tij,j->ti", knee, shin)
     forward_local = np.broadcast_to(np.array([0.0, 0.0, 1.0]), leg_local.shape)
-    hip_global = _frame(to_target, knee_pole) @ np.swapaxes(_frame(leg_local, forward_local), -1, -2)
+    hip_global = _frame(to_target, knee_pole) @ np.swapaxes(
+        _frame(leg_local, forward_local), -1, -2
+    )
     hip_local = np.swapaxes(pelvis_rotation, -1, -2) @ hip_global
     ankle_local = np.swapaxes(hip_global @ knee, -1, -2) @ foot_rotation
     return hip_local, knee, ankle_local

@@ -16,9 +16,9 @@ Conventions (SMPL, Y-up, the dancer faces +Z, +X is the dancer's left):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 BEATS_PER_BAR = 4
 
@@ -131,199 +131,358 @@ OPEN_L, OPEN_R = (0.0, -10.0, -20.0), (0.0, 10.0, 20.0)
 
 def bounce() -> Move:
     down = {"neck": (12.0, 0.0, 0.0), **_arms(DOWN_L, DOWN_R, -45.0, 45.0)}
-    return Move("bounce", energy=0.3, keys=(
-        Key(0, pelvis=(0, -0.07, 0), joints=down),
-        Key(1, pelvis=(0, -0.01, 0)),
-        Key(2, pelvis=(0, -0.07, 0), joints=down),
-        Key(3, pelvis=(0, -0.01, 0)),
-    ))  # fmt: skip
+    return Move(
+        "bounce",
+        energy=0.3,
+        keys=(
+            Key(0, pelvis=(0, -0.07, 0), joints=down),
+            Key(1, pelvis=(0, -0.01, 0)),
+            Key(2, pelvis=(0, -0.07, 0), joints=down),
+            Key(3, pelvis=(0, -0.01, 0)),
+        ),
+    )
 
 
 def step_touch() -> Move:
     swing_a = _arms((0.0, -35.0, -60.0), (0.0, -35.0, 60.0), -60.0, 60.0)
     swing_b = _arms((0.0, 35.0, -60.0), (0.0, 35.0, 60.0), -60.0, 60.0)
-    return Move("step_touch", energy=0.5, keys=(
-        Key(0, pelvis=(-0.075, -0.06, 0), right=Foot(x=-0.15), joints=swing_a),
-        Key(1, pelvis=(-0.15, -0.01, 0), left=Foot(x=-0.15), right=Foot(x=-0.15), joints=swing_b),
-        Key(2, pelvis=(-0.075, -0.06, 0), right=Foot(x=-0.15), joints=swing_a),
-        Key(3, pelvis=(0, -0.01, 0), joints=swing_b),
-    ))  # fmt: skip
+    return Move(
+        "step_touch",
+        energy=0.5,
+        keys=(
+            Key(0, pelvis=(-0.075, -0.06, 0), right=Foot(x=-0.15), joints=swing_a),
+            Key(
+                1, pelvis=(-0.15, -0.01, 0), left=Foot(x=-0.15), right=Foot(x=-0.15), joints=swing_b
+            ),
+            Key(2, pelvis=(-0.075, -0.06, 0), right=Foot(x=-0.15), joints=swing_a),
+            Key(3, pelvis=(0, -0.01, 0), joints=swing_b),
+        ),
+    )
 
 
 def sway() -> Move:
     wide = {"left": Foot(x=0.06), "right": Foot(x=-0.06)}
-    to_left = {"spine2": (0.0, 0.0, -6.0), "head": (0.0, 0.0, 8.0),
-               **_arms((0.0, -20.0, -50.0), (0.0, -20.0, 75.0), -35.0, 20.0)}
-    to_right = {"spine2": (0.0, 0.0, 6.0), "head": (0.0, 0.0, -8.0),
-                **_arms((0.0, 20.0, -75.0), (0.0, 20.0, 50.0), -20.0, 35.0)}
-    return Move("sway", energy=0.2, keys=(
-        Key(0, pelvis=(0.06, -0.05, 0), joints=to_left, **wide),
-        Key(1, pelvis=(-0.06, -0.05, 0), joints=to_right, **wide),
-        Key(2, pelvis=(0.06, -0.05, 0), joints=to_left, **wide),
-        Key(3, pelvis=(-0.06, -0.05, 0), joints=to_right, **wide),
-    ))  # fmt: skip
+    to_left = {
+        "spine2": (0.0, 0.0, -6.0),
+        "head": (0.0, 0.0, 8.0),
+        **_arms((0.0, -20.0, -50.0), (0.0, -20.0, 75.0), -35.0, 20.0),
+    }
+    to_right = {
+        "spine2": (0.0, 0.0, 6.0),
+        "head": (0.0, 0.0, -8.0),
+        **_arms((0.0, 20.0, -75.0), (0.0, 20.0, 50.0), -20.0, 35.0),
+    }
+    return Move(
+        "sway",
+        energy=0.2,
+        keys=(
+            Key(0, pelvis=(0.06, -0.05, 0), joints=to_left, **wide),
+            Key(1, pelvis=(-0.06, -0.05, 0), joints=to_right, **wide),
+            Key(2, pelvis=(0.06, -0.05, 0), joints=to_left, **wide),
+            Key(3, pelvis=(-0.06, -0.05, 0), joints=to_right, **wide),
+        ),
+    )
 
 
 def arm_pump() -> Move:
     left_up = _arms((0.0, -20.0, 60.0), (0.0, 30.0, 50.0), -100.0, 110.0)
     right_up = _arms((0.0, -30.0, -50.0), (0.0, 20.0, -60.0), -110.0, 100.0)
-    return Move("arm_pump", energy=0.85, keys=(
-        Key(0, pelvis=(0, -0.08, 0), joints={**left_up, "neck": (10.0, 0.0, 0.0)}),
-        Key(1, pelvis=(0, -0.02, 0), joints=right_up),
-        Key(2, pelvis=(0, -0.08, 0), joints={**left_up, "neck": (10.0, 0.0, 0.0)}),
-        Key(3, pelvis=(0, -0.02, 0), joints=right_up),
-    ))  # fmt: skip
+    return Move(
+        "arm_pump",
+        energy=0.85,
+        keys=(
+            Key(0, pelvis=(0, -0.08, 0), joints={**left_up, "neck": (10.0, 0.0, 0.0)}),
+            Key(1, pelvis=(0, -0.02, 0), joints=right_up),
+            Key(2, pelvis=(0, -0.08, 0), joints={**left_up, "neck": (10.0, 0.0, 0.0)}),
+            Key(3, pelvis=(0, -0.02, 0), joints=right_up),
+        ),
+    )
 
 
 def clap() -> Move:
     open_arms = _arms(OPEN_L, OPEN_R, -30.0, 30.0)
     together = _arms((0.0, -70.0, -25.0), (0.0, 70.0, 25.0), -55.0, 55.0)
-    return Move("clap", energy=0.4, keys=(
-        Key(0, pelvis=(0, -0.05, 0), joints=open_arms),
-        Key(1, pelvis=(0, -0.02, 0), joints={**together, "neck": (10.0, 0.0, 0.0)}),
-        Key(2, pelvis=(0, -0.05, 0), joints=open_arms),
-        Key(3, pelvis=(0, -0.02, 0), joints={**together, "neck": (10.0, 0.0, 0.0)}),
-    ))  # fmt: skip
+    return Move(
+        "clap",
+        energy=0.4,
+        keys=(
+            Key(0, pelvis=(0, -0.05, 0), joints=open_arms),
+            Key(1, pelvis=(0, -0.02, 0), joints={**together, "neck": (10.0, 0.0, 0.0)}),
+            Key(2, pelvis=(0, -0.05, 0), joints=open_arms),
+            Key(3, pelvis=(0, -0.02, 0), joints={**together, "neck": (10.0, 0.0, 0.0)}),
+        ),
+    )
 
 
 def disco_point() -> Move:
-    point_up = {**_arms((0.0, -20.0, -75.0), (0.0, -20.0, -45.0), -70.0, 0.0),
-                "head": (-10.0, 0.0, -10.0), "spine2": (0.0, 0.0, 5.0)}
-    point_down = {**_arms((0.0, -20.0, -75.0), (0.0, 40.0, 40.0), -70.0, 0.0),
-                  "head": (15.0, 0.0, 10.0), "spine2": (0.0, 0.0, -5.0)}
-    return Move("disco_point", energy=0.6, keys=(
-        Key(0, pelvis=(-0.05, -0.04, 0), joints=point_up, right=Foot(x=-0.05)),
-        Key(1, pelvis=(0.04, -0.05, 0), joints=point_down, right=Foot(x=-0.05)),
-        Key(2, pelvis=(-0.05, -0.04, 0), joints=point_up, right=Foot(x=-0.05)),
-        Key(3, pelvis=(0.0, -0.02, 0), joints=point_down),
-    ))  # fmt: skip
+    point_up = {
+        **_arms((0.0, -20.0, -75.0), (0.0, -20.0, -45.0), -70.0, 0.0),
+        "head": (-10.0, 0.0, -10.0),
+        "spine2": (0.0, 0.0, 5.0),
+    }
+    point_down = {
+        **_arms((0.0, -20.0, -75.0), (0.0, 40.0, 40.0), -70.0, 0.0),
+        "head": (15.0, 0.0, 10.0),
+        "spine2": (0.0, 0.0, -5.0),
+    }
+    return Move(
+        "disco_point",
+        energy=0.6,
+        keys=(
+            Key(0, pelvis=(-0.05, -0.04, 0), joints=point_up, right=Foot(x=-0.05)),
+            Key(1, pelvis=(0.04, -0.05, 0), joints=point_down, right=Foot(x=-0.05)),
+            Key(2, pelvis=(-0.05, -0.04, 0), joints=point_up, right=Foot(x=-0.05)),
+            Key(3, pelvis=(0.0, -0.02, 0), joints=point_down),
+        ),
+    )
 
 
 def twist() -> Move:
     def side(sign: float) -> dict:
-        return {"spine3": (0.0, -12.0 * sign, 0.0),
-                **_arms((0.0, 30.0 * sign, -55.0), (0.0, 30.0 * sign, 55.0), -80.0, 80.0)}
+        return {
+            "spine3": (0.0, -12.0 * sign, 0.0),
+            **_arms((0.0, 30.0 * sign, -55.0), (0.0, 30.0 * sign, 55.0), -80.0, 80.0),
+        }
 
-    return Move("twist", energy=0.6, keys=(
-        Key(0, pelvis=(0, -0.08, 0), turn=25.0, joints=side(1.0)),
-        Key(1, pelvis=(0, -0.06, 0), turn=-25.0, joints=side(-1.0)),
-        Key(2, pelvis=(0, -0.08, 0), turn=25.0, joints=side(1.0)),
-        Key(3, pelvis=(0, -0.06, 0), turn=-25.0, joints=side(-1.0)),
-    ))  # fmt: skip
+    return Move(
+        "twist",
+        energy=0.6,
+        keys=(
+            Key(0, pelvis=(0, -0.08, 0), turn=25.0, joints=side(1.0)),
+            Key(1, pelvis=(0, -0.06, 0), turn=-25.0, joints=side(-1.0)),
+            Key(2, pelvis=(0, -0.08, 0), turn=25.0, joints=side(1.0)),
+            Key(3, pelvis=(0, -0.06, 0), turn=-25.0, joints=side(-1.0)),
+        ),
+    )
 
 
 def quarter_turn() -> Move:
     arms_out = _arms((0.0, 0.0, -30.0), (0.0, 0.0, 30.0), -30.0, 30.0)
-    return Move("quarter_turn", energy=0.5, turn=90.0, keys=(
-        Key(0, pelvis=(0, -0.04, 0), turn=20.0, left=Foot(yaw=45.0), joints=arms_out),
-        Key(1, pelvis=(0, -0.01, 0), turn=45.0, left=Foot(yaw=45.0), right=Foot(yaw=45.0)),
-        Key(2, pelvis=(0, -0.04, 0), turn=70.0, left=Foot(yaw=90.0), right=Foot(yaw=45.0),
-            joints=arms_out),
-        Key(3, pelvis=(0, -0.01, 0), turn=90.0, left=Foot(yaw=90.0), right=Foot(yaw=90.0)),
-    ))  # fmt: skip
+    return Move(
+        "quarter_turn",
+        energy=0.5,
+        turn=90.0,
+        keys=(
+            Key(0, pelvis=(0, -0.04, 0), turn=20.0, left=Foot(yaw=45.0), joints=arms_out),
+            Key(1, pelvis=(0, -0.01, 0), turn=45.0, left=Foot(yaw=45.0), right=Foot(yaw=45.0)),
+            Key(
+                2,
+                pelvis=(0, -0.04, 0),
+                turn=70.0,
+                left=Foot(yaw=90.0),
+                right=Foot(yaw=45.0),
+                joints=arms_out,
+            ),
+            Key(3, pelvis=(0, -0.01, 0), turn=90.0, left=Foot(yaw=90.0), right=Foot(yaw=90.0)),
+        ),
+    )
 
 
 def half_turn() -> Move:
     arms_up = _arms((0.0, 0.0, 20.0), (0.0, 0.0, -20.0), -40.0, 40.0)
-    return Move("half_turn", energy=0.75, turn=180.0, keys=(
-        Key(0, pelvis=(0, -0.05, 0), turn=45.0, left=Foot(yaw=45.0), joints=arms_up),
-        Key(1, pelvis=(0, -0.02, 0), turn=90.0, left=Foot(yaw=45.0), right=Foot(yaw=90.0)),
-        Key(2, pelvis=(0, -0.05, 0), turn=135.0, left=Foot(yaw=135.0), right=Foot(yaw=90.0),
-            joints=arms_up),
-        Key(3, pelvis=(0, -0.02, 0), turn=180.0, left=Foot(yaw=135.0), right=Foot(yaw=180.0)),
-    ))  # fmt: skip
+    return Move(
+        "half_turn",
+        energy=0.75,
+        turn=180.0,
+        keys=(
+            Key(0, pelvis=(0, -0.05, 0), turn=45.0, left=Foot(yaw=45.0), joints=arms_up),
+            Key(1, pelvis=(0, -0.02, 0), turn=90.0, left=Foot(yaw=45.0), right=Foot(yaw=90.0)),
+            Key(
+                2,
+                pelvis=(0, -0.05, 0),
+                turn=135.0,
+                left=Foot(yaw=135.0),
+                right=Foot(yaw=90.0),
+                joints=arms_up,
+            ),
+            Key(3, pelvis=(0, -0.02, 0), turn=180.0, left=Foot(yaw=135.0), right=Foot(yaw=180.0)),
+        ),
+    )
 
 
 def kick() -> Move:
-    return Move("kick", energy=0.9, keys=(
-        Key(0, pelvis=(0.03, -0.07, 0), joints=_arms(OPEN_L, OPEN_R, -40.0, 40.0)),
-        Key(1, pelvis=(0.05, -0.03, -0.04), right=Foot(z=0.32, lift=0.22),
-            joints={"spine2": (-6.0, 0.0, 0.0), **_arms((0.0, -50.0, -40.0), (0.0, -30.0, 50.0))}),
-        Key(2, pelvis=(-0.03, -0.07, 0), joints=_arms(OPEN_L, OPEN_R, -40.0, 40.0)),
-        Key(3, pelvis=(-0.05, -0.03, -0.04), left=Foot(z=0.32, lift=0.22),
-            joints={"spine2": (-6.0, 0.0, 0.0), **_arms((0.0, 30.0, -50.0), (0.0, 50.0, 40.0))}),
-    ))  # fmt: skip
+    return Move(
+        "kick",
+        energy=0.9,
+        keys=(
+            Key(0, pelvis=(0.03, -0.07, 0), joints=_arms(OPEN_L, OPEN_R, -40.0, 40.0)),
+            Key(
+                1,
+                pelvis=(0.05, -0.03, -0.04),
+                right=Foot(z=0.32, lift=0.22),
+                joints={
+                    "spine2": (-6.0, 0.0, 0.0),
+                    **_arms((0.0, -50.0, -40.0), (0.0, -30.0, 50.0)),
+                },
+            ),
+            Key(2, pelvis=(-0.03, -0.07, 0), joints=_arms(OPEN_L, OPEN_R, -40.0, 40.0)),
+            Key(
+                3,
+                pelvis=(-0.05, -0.03, -0.04),
+                left=Foot(z=0.32, lift=0.22),
+                joints={"spine2": (-6.0, 0.0, 0.0), **_arms((0.0, 30.0, -50.0), (0.0, 50.0, 40.0))},
+            ),
+        ),
+    )
 
 
 def march() -> Move:
     left_knee_up = _arms((0.0, 30.0, -65.0), (0.0, 30.0, 65.0), -70.0, 70.0)
     right_knee_up = _arms((0.0, -30.0, -65.0), (0.0, -30.0, 65.0), -70.0, 70.0)
-    return Move("march", energy=0.5, keys=(
-        Key(0, pelvis=(-0.04, -0.02, 0), left=Foot(z=0.10, lift=0.20), joints=left_knee_up),
-        Key(1, pelvis=(0, -0.05, 0)),
-        Key(2, pelvis=(0.04, -0.02, 0), right=Foot(z=0.10, lift=0.20), joints=right_knee_up),
-        Key(3, pelvis=(0, -0.05, 0)),
-    ))  # fmt: skip
+    return Move(
+        "march",
+        energy=0.5,
+        keys=(
+            Key(0, pelvis=(-0.04, -0.02, 0), left=Foot(z=0.10, lift=0.20), joints=left_knee_up),
+            Key(1, pelvis=(0, -0.05, 0)),
+            Key(2, pelvis=(0.04, -0.02, 0), right=Foot(z=0.10, lift=0.20), joints=right_knee_up),
+            Key(3, pelvis=(0, -0.05, 0)),
+        ),
+    )
 
 
 def shimmy() -> Move:
     def shrug(sign: float) -> dict:
-        return {"left_collar": (0.0, 0.0, 12.0 * sign), "right_collar": (0.0, 0.0, 12.0 * sign),
-                "spine3": (0.0, 10.0 * sign, 0.0),
-                **_arms((0.0, -25.0, -50.0), (0.0, 25.0, 50.0), -90.0, 90.0)}
+        return {
+            "left_collar": (0.0, 0.0, 12.0 * sign),
+            "right_collar": (0.0, 0.0, 12.0 * sign),
+            "spine3": (0.0, 10.0 * sign, 0.0),
+            **_arms((0.0, -25.0, -50.0), (0.0, 25.0, 50.0), -90.0, 90.0),
+        }
 
-    return Move("shimmy", energy=0.7, keys=(
-        Key(0, pelvis=(0, -0.07, 0), joints=shrug(1.0), left=Foot(x=0.04), right=Foot(x=-0.04)),
-        Key(1, pelvis=(0, -0.04, 0), joints=shrug(-1.0), left=Foot(x=0.04), right=Foot(x=-0.04)),
-        Key(2, pelvis=(0, -0.07, 0), joints=shrug(1.0), left=Foot(x=0.04), right=Foot(x=-0.04)),
-        Key(3, pelvis=(0, -0.04, 0), joints=shrug(-1.0), left=Foot(x=0.04), right=Foot(x=-0.04)),
-    ))  # fmt: skip
+    return Move(
+        "shimmy",
+        energy=0.7,
+        keys=(
+            Key(0, pelvis=(0, -0.07, 0), joints=shrug(1.0), left=Foot(x=0.04), right=Foot(x=-0.04)),
+            Key(
+                1, pelvis=(0, -0.04, 0), joints=shrug(-1.0), left=Foot(x=0.04), right=Foot(x=-0.04)
+            ),
+            Key(2, pelvis=(0, -0.07, 0), joints=shrug(1.0), left=Foot(x=0.04), right=Foot(x=-0.04)),
+            Key(
+                3, pelvis=(0, -0.04, 0), joints=shrug(-1.0), left=Foot(x=0.04), right=Foot(x=-0.04)
+            ),
+        ),
+    )
 
 
 def body_wave() -> Move:
-    chest_out = {"spine2": (-8.0, 0.0, 0.0), "spine3": (-10.0, 0.0, 0.0), "neck": (12.0, 0.0, 0.0),
-                 **_arms((0.0, 25.0, -60.0), (0.0, -25.0, 60.0), -30.0, 30.0)}
-    chest_in = {"spine2": (10.0, 0.0, 0.0), "spine3": (12.0, 0.0, 0.0), "neck": (-10.0, 0.0, 0.0),
-                **_arms((0.0, -35.0, -60.0), (0.0, 35.0, 60.0), -60.0, 60.0)}
-    return Move("body_wave", energy=0.3, keys=(
-        Key(0, pelvis=(0, -0.04, 0.04), joints=chest_out),
-        Key(1, pelvis=(0, -0.07, -0.04), joints=chest_in),
-        Key(2, pelvis=(0, -0.04, 0.04), joints=chest_out),
-        Key(3, pelvis=(0, -0.07, -0.04), joints=chest_in),
-    ))  # fmt: skip
+    chest_out = {
+        "spine2": (-8.0, 0.0, 0.0),
+        "spine3": (-10.0, 0.0, 0.0),
+        "neck": (12.0, 0.0, 0.0),
+        **_arms((0.0, 25.0, -60.0), (0.0, -25.0, 60.0), -30.0, 30.0),
+    }
+    chest_in = {
+        "spine2": (10.0, 0.0, 0.0),
+        "spine3": (12.0, 0.0, 0.0),
+        "neck": (-10.0, 0.0, 0.0),
+        **_arms((0.0, -35.0, -60.0), (0.0, 35.0, 60.0), -60.0, 60.0),
+    }
+    return Move(
+        "body_wave",
+        energy=0.3,
+        keys=(
+            Key(0, pelvis=(0, -0.04, 0.04), joints=chest_out),
+            Key(1, pelvis=(0, -0.07, -0.04), joints=chest_in),
+            Key(2, pelvis=(0, -0.04, 0.04), joints=chest_out),
+            Key(3, pelvis=(0, -0.07, -0.04), joints=chest_in),
+        ),
+    )
 
 
 def squat_drop() -> Move:
     wide = {"left": Foot(x=0.08, yaw=-15.0), "right": Foot(x=-0.08, yaw=15.0)}
-    return Move("squat_drop", energy=0.65, keys=(
-        Key(0, pelvis=(0, -0.24, -0.06), joints={"spine1": (20.0, 0.0, 0.0),
-            **_arms(FORWARD_L, FORWARD_R, -10.0, 10.0)}, **wide),
-        Key(1, pelvis=(0, -0.18, -0.05), joints={"spine1": (12.0, 0.0, 0.0), "neck": (15.0, 0, 0),
-            **_arms(FORWARD_L, FORWARD_R, -60.0, 60.0)}, **wide),
-        Key(2, pelvis=(0, -0.01, 0), joints=_arms(UP_L, UP_R, -10.0, 10.0), **wide),
-        Key(3, pelvis=(0, -0.05, 0), joints=_arms(OPEN_L, OPEN_R, -40.0, 40.0)),
-    ))  # fmt: skip
+    return Move(
+        "squat_drop",
+        energy=0.65,
+        keys=(
+            Key(
+                0,
+                pelvis=(0, -0.24, -0.06),
+                joints={"spine1": (20.0, 0.0, 0.0), **_arms(FORWARD_L, FORWARD_R, -10.0, 10.0)},
+                **wide,
+            ),
+            Key(
+                1,
+                pelvis=(0, -0.18, -0.05),
+                joints={
+                    "spine1": (12.0, 0.0, 0.0),
+                    "neck": (15.0, 0, 0),
+                    **_arms(FORWARD_L, FORWARD_R, -60.0, 60.0),
+                },
+                **wide,
+            ),
+            Key(2, pelvis=(0, -0.01, 0), joints=_arms(UP_L, UP_R, -10.0, 10.0), **wide),
+            Key(3, pelvis=(0, -0.05, 0), joints=_arms(OPEN_L, OPEN_R, -40.0, 40.0)),
+        ),
+    )
 
 
 def rock() -> Move:
     stagger = {"left": Foot(z=0.12), "right": Foot(z=-0.10)}
-    forward = {"spine2": (10.0, 0.0, 0.0), "neck": (10.0, 0.0, 0.0),
-               **_arms((0.0, -20.0, -60.0), (0.0, 20.0, 60.0), -80.0, 80.0)}
-    back = {"spine2": (-6.0, 0.0, 0.0), "neck": (-8.0, 0.0, 0.0),
-            **_arms((0.0, 15.0, -65.0), (0.0, -15.0, 65.0), -40.0, 40.0)}
-    return Move("rock", energy=0.45, keys=(
-        Key(0, pelvis=(0, -0.06, 0.05), joints=forward, **stagger),
-        Key(1, pelvis=(0, -0.03, -0.04), joints=back, **stagger),
-        Key(2, pelvis=(0, -0.06, 0.05), joints=forward, **stagger),
-        Key(3, pelvis=(0, -0.03, -0.04), joints=back, **stagger),
-    ))  # fmt: skip
+    forward = {
+        "spine2": (10.0, 0.0, 0.0),
+        "neck": (10.0, 0.0, 0.0),
+        **_arms((0.0, -20.0, -60.0), (0.0, 20.0, 60.0), -80.0, 80.0),
+    }
+    back = {
+        "spine2": (-6.0, 0.0, 0.0),
+        "neck": (-8.0, 0.0, 0.0),
+        **_arms((0.0, 15.0, -65.0), (0.0, -15.0, 65.0), -40.0, 40.0),
+    }
+    return Move(
+        "rock",
+        energy=0.45,
+        keys=(
+            Key(0, pelvis=(0, -0.06, 0.05), joints=forward, **stagger),
+            Key(1, pelvis=(0, -0.03, -0.04), joints=back, **stagger),
+            Key(2, pelvis=(0, -0.06, 0.05), joints=forward, **stagger),
+            Key(3, pelvis=(0, -0.03, -0.04), joints=back, **stagger),
+        ),
+    )
 
 
 def arms_wave() -> Move:
     up_left = {"spine2": (0.0, 0.0, 8.0), **_arms((0.0, 0.0, 80.0), (0.0, 0.0, -40.0), -20.0, 30.0)}
-    up_right = {"spine2": (0.0, 0.0, -8.0), **_arms((0.0, 0.0, 40.0), (0.0, 0.0, -80.0), -30.0, 20.0)}
-    return Move("arms_wave", energy=0.55, keys=(
-        Key(0, pelvis=(0.05, -0.05, 0), joints=up_left, left=Foot(x=0.05), right=Foot(x=-0.05)),
-        Key(1, pelvis=(-0.05, -0.05, 0), joints=up_right, left=Foot(x=0.05), right=Foot(x=-0.05)),
-        Key(2, pelvis=(0.05, -0.05, 0), joints=up_left, left=Foot(x=0.05), right=Foot(x=-0.05)),
-        Key(3, pelvis=(-0.05, -0.05, 0), joints=up_right, left=Foot(x=0.05), right=Foot(x=-0.05)),
-    ))  # fmt: skip
+    up_right = {
+        "spine2": (0.0, 0.0, -8.0),
+        **_arms((0.0, 0.0, 40.0), (0.0, 0.0, -80.0), -30.0, 20.0),
+    }
+    return Move(
+        "arms_wave",
+        energy=0.55,
+        keys=(
+            Key(0, pelvis=(0.05, -0.05, 0), joints=up_left, left=Foot(x=0.05), right=Foot(x=-0.05)),
+            Key(
+                1, pelvis=(-0.05, -0.05, 0), joints=up_right, left=Foot(x=0.05), right=Foot(x=-0.05)
+            ),
+            Key(2, pelvis=(0.05, -0.05, 0), joints=up_left, left=Foot(x=0.05), right=Foot(x=-0.05)),
+            Key(
+                3, pelvis=(-0.05, -0.05, 0), joints=up_right, left=Foot(x=0.05), right=Foot(x=-0.05)
+            ),
+        ),
+    )
 
 
 # Moves that are not left-right symmetric come in both handednesses.
 _BASE_MOVES = (
-    bounce(), step_touch(), sway(), arm_pump(), clap(), disco_point(), twist(), quarter_turn(),
-    half_turn(), kick(), march(), shimmy(), body_wave(), squat_drop(), rock(), arms_wave(),
+    bounce(),
+    step_touch(),
+    sway(),
+    arm_pump(),
+    clap(),
+    disco_point(),
+    twist(),
+    quarter_turn(),
+    half_turn(),
+    kick(),
+    march(),
+    shimmy(),
+    body_wave(),
+    squat_drop(),
+    rock(),
+    arms_wave(),
 )
 _ASYMMETRIC = {"step_touch", "disco_point", "quarter_turn", "half_turn", "kick", "rock"}
 LIBRARY: tuple[Move, ...] = _BASE_MOVES + tuple(

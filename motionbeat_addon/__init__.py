@@ -12,10 +12,11 @@ CLASSES = (MotionBeatSettings, MOTIONBEAT_OT_generate_dance, VIEW3D_PT_motionbea
 def register():
     for cls in CLASSES:
         bpy.utils.register_class(cls)
-    bpy.types.Scene.motionbeat = bpy.props.PointerProperty(type=MotionBeatSettings)
+    # Blender adds properties to its types at run time; the type checker cannot know them.
+    bpy.types.Scene.motionbeat = bpy.props.PointerProperty(type=MotionBeatSettings)  # type: ignore[attr-defined]
 
 
 def unregister():
-    del bpy.types.Scene.motionbeat
+    del bpy.types.Scene.motionbeat  # type: ignore[attr-defined]
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

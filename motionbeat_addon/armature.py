@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import bpy
 import numpy as np
 
@@ -24,13 +26,31 @@ LEAF_TAILS = {
 }
 # Proxy body: limb radius in metres of the segment each bone spans.
 SEGMENT_RADII = {
-    "pelvis": 0.12, "spine1": 0.12, "spine2": 0.13, "spine3": 0.12, "neck": 0.05,
-    "left_collar": 0.05, "right_collar": 0.05, "left_hip": 0.08, "right_hip": 0.08,
-    "left_knee": 0.055, "right_knee": 0.055, "left_ankle": 0.045, "right_ankle": 0.045,
-    "left_foot": 0.035, "right_foot": 0.035, "left_shoulder": 0.045, "right_shoulder": 0.045,
-    "left_elbow": 0.038, "right_elbow": 0.038, "left_wrist": 0.03, "right_wrist": 0.03,
-    "left_hand": 0.035, "right_hand": 0.035, "head": 0.1,
-}  # fmt: skip
+    "pelvis": 0.12,
+    "spine1": 0.12,
+    "spine2": 0.13,
+    "spine3": 0.12,
+    "neck": 0.05,
+    "left_collar": 0.05,
+    "right_collar": 0.05,
+    "left_hip": 0.08,
+    "right_hip": 0.08,
+    "left_knee": 0.055,
+    "right_knee": 0.055,
+    "left_ankle": 0.045,
+    "right_ankle": 0.045,
+    "left_foot": 0.035,
+    "right_foot": 0.035,
+    "left_shoulder": 0.045,
+    "right_shoulder": 0.045,
+    "left_elbow": 0.038,
+    "right_elbow": 0.038,
+    "left_wrist": 0.03,
+    "right_wrist": 0.03,
+    "left_hand": 0.035,
+    "right_hand": 0.035,
+    "head": 0.1,
+}
 RING_SEGMENTS = 10
 
 
@@ -73,13 +93,19 @@ def build_smpl_armature(context: bpy.types.Context, name: str = "SMPL") -> bpy.t
     return obj
 
 
+def armature_data(obj: bpy.types.Object) -> bpy.types.Armature:
+    """The armature data of an object whose type is ARMATURE (typed for the checker)."""
+    return cast(bpy.types.Armature, obj.data)
+
+
 def check_smpl_armature(obj: bpy.types.Object) -> None:
     """Raise ArmatureError unless ``obj`` is a local armature with the 24 SMPL bone names."""
     if obj.type != "ARMATURE":
         raise ArmatureError(f"'{obj.name}' is a {obj.type.lower()}, not an armature")
-    if obj.library is not None or obj.data.library is not None:
+    armature = armature_data(obj)
+    if obj.library is not None or armature.library is not None:
         raise ArmatureError(f"'{obj.name}' is linked from a library; make it local first")
-    missing = [name for name in JOINT_NAMES if name not in obj.data.bones]
+    missing = [name for name in JOINT_NAMES if name not in armature.bones]
     if missing:
         shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
         raise ArmatureError(
@@ -106,11 +132,13 @@ def _segment_mesh(head: np.ndarray, tail: np.ndarray, radius: float) -> tuple[np
     return vertices, faces
 
 
-def build_proxy_body(context: bpy.types.Context, armature_obj: bpy.types.Object) -> bpy.types.Object:
+def build_proxy_body(
+    context: bpy.types.Context, armature_obj: bpy.types.Object
+) -> bpy.types.Object:
     """A simple tube body skinned rigidly to the armature's bones, so a render shows a figure."""
     vertices, faces, groups = [], [], []
     offset = 0
-    bones = armature_obj.data.bones
+    bones = armature_data(armature_obj).bones
     segments = [(name, bones[name].head_local, bones[name].tail_local) for name in JOINT_NAMES]
     # The pelvis bone points up the spine; a tube across the hip joints fills the waist.
     segments.append(("pelvis", bones["left_hip"].head_local, bones["right_hip"].head_local))
@@ -129,6 +157,6 @@ def build_proxy_body(context: bpy.types.Context, armature_obj: bpy.types.Object)
         group = body.vertex_groups.get(name) or body.vertex_groups.new(name=name)
         group.add(list(indices), 1.0, "REPLACE")
     body.parent = armature_obj
-    modifier = body.modifiers.new("Armature", "ARMATURE")
+    modifier = cast(bpy.types.ArmatureModifier, body.modifiers.new("Armature", "ARMATURE"))
     modifier.object = armature_obj
     return body

@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> None:
         write_dance(bpy.context, motion, args.song.resolve(), beat_markers=args.beat_markers)
     else:
         _set_fps(scene, args.fps)
-        # Blender raises RuntimeError carrying the operator's error report.
-        bpy.ops.motionbeat.generate_dance(
+        # Blender raises RuntimeError carrying the operator's error report. The operator is
+        # registered at run time, so the type checker cannot see it.
+        bpy.ops.motionbeat.generate_dance(  # type: ignore[attr-defined]
             filepath=str(args.song.resolve()), seed=args.seed, beat_markers=args.beat_markers
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)

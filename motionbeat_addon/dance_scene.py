@@ -31,9 +31,13 @@ def armature_to_animate(context: bpy.types.Context) -> bpy.types.Object | None:
     return obj
 
 
-def write_dance(context: bpy.types.Context, motion: Motion, song: Path,
-                armature: bpy.types.Object | None = None,
-                beat_markers: bool = False) -> bpy.types.Object:  # fmt: skip
+def write_dance(
+    context: bpy.types.Context,
+    motion: Motion,
+    song: Path,
+    armature: bpy.types.Object | None = None,
+    beat_markers: bool = False,
+) -> bpy.types.Object:
     """Put a dance in the scene and return the armature it is keyed on.
 
     motion : at the scene's frame rate; song : the audio file the dance was made for
@@ -47,6 +51,7 @@ def write_dance(context: bpy.types.Context, motion: Motion, song: Path,
     key_dance(armature, motion, name=f"{song.stem} dance", frame_start=FRAME_START)
     set_frame_range(scene, motion.n_frames, FRAME_START)
     add_sound_strip(scene, song, FRAME_START)
-    add_beat_markers(scene, motion.downbeats, motion.beats if beat_markers else None,
-                     motion.fps, FRAME_START)  # fmt: skip
+    add_beat_markers(
+        scene, motion.downbeats, motion.beats if beat_markers else None, motion.fps, FRAME_START
+    )
     return armature

@@ -13,6 +13,7 @@ import numpy as np
 from core.motion import Motion
 from core.skeleton import CONTACT_NAMES, JOINT_NAMES
 
+from .armature import armature_data
 from .conversion import pose_channels
 
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1}  # indices in Blender's keyframe interpolation enum
@@ -34,10 +35,18 @@ def _fcurve_container(obj: bpy.types.Object, action: bpy.types.Action):
     return action
 
 
-def _key(container, data_path: str, index: int, group: str, frames: np.ndarray,
-         values: np.ndarray, interpolation: str = "LINEAR") -> None:  # fmt: skip
+def _key(
+    container,
+    data_path: str,
+    index: int,
+    group: str,
+    frames: np.ndarray,
+    values: np.ndarray,
+    interpolation: str = "LINEAR",
+) -> None:
     if isinstance(container, bpy.types.Action):  # Blender 4.2-4.3
-        fcurve = container.fcurves.new(data_path, index=index, action_group=group)
+        # Action.fcurves is gone from 5.0's types; it is the 4.2-4.3 API.
+        fcurve = container.fcurves.new(data_path, index=index, action_group=group)  # type: ignore[attr-defined]
     else:
         fcurve = container.fcurves.new(data_path, index=index, group_name=group)
     points = fcurve.keyframe_points
@@ -47,14 +56,16 @@ def _key(container, data_path: str, index: int, group: str, frames: np.ndarray,
     fcurve.update()
 
 
-def key_dance(obj: bpy.types.Object, motion: Motion, name: str, frame_start: int = 1) -> bpy.types.Action:
+def key_dance(
+    obj: bpy.types.Object, motion: Motion, name: str, frame_start: int = 1
+) -> bpy.types.Action:
     """Key ``motion`` on an SMPL armature object as a new action, frame 0 at ``frame_start``.
 
     Every bone gets quaternion rotation keys on every frame, the pelvis location keys, and the
     four foot contacts become custom properties keyed with constant interpolation. An action
     already on the armature is kept (with a fake user), not overwritten.
     """
-    bones = obj.data.bones
+    bones = armature_data(obj).bones
     rest_rotations = np.array([np.array(bones[n].matrix_local.to_3x3()) for n in JOINT_NAMES])
     quaternions, location = pose_channels(
         motion.poses, motion.trans, rest_rotations, np.array(bones["pelvis"].head_local)
@@ -76,6 +87,13 @@ def key_dance(obj: bpy.types.Object, motion: Motion, name: str, frame_start: int
     for c, contact in enumerate(CONTACT_NAMES):
         prop = contact_property(contact)
         obj[prop] = 0.0
-        _key(container, f'["{prop}"]', 0, "Foot contacts", frames, motion.contacts[:, c],
-             interpolation="CONSTANT")  # fmt: skip
+        _key(
+            container,
+            f'["{prop}"]',
+            0,
+            "Foot contacts",
+            frames,
+            motion.contacts[:, c],
+            interpolation="CONSTANT",
+        )
     return action

@@ -20,13 +20,19 @@ def set_frame_range(scene: bpy.types.Scene, n_frames: int, frame_start: int = 1)
 def add_sound_strip(scene: bpy.types.Scene, song: Path, frame_start: int = 1):
     """The song as a sound strip on the first free channel, starting at ``frame_start``."""
     editor = scene.sequence_editor or scene.sequence_editor_create()
-    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # 4.4+ / 4.2
+    # Blender 4.4 renamed sequences to strips; 5.0's types no longer know the old name.
+    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # type: ignore[attr-defined]
     channel = 1 + max((strip.channel for strip in strips), default=0)
     return strips.new_sound(song.name, str(song), channel, frame_start)
 
 
-def add_beat_markers(scene: bpy.types.Scene, downbeats: np.ndarray, beats: np.ndarray | None,
-                     fps: float, frame_start: int = 1) -> None:  # fmt: skip
+def add_beat_markers(
+    scene: bpy.types.Scene,
+    downbeats: np.ndarray,
+    beats: np.ndarray | None,
+    fps: float,
+    frame_start: int = 1,
+) -> None:
     """Markers ``bar N`` at downbeats and, if ``beats`` is given, ``beat`` at the other beats.
 
     Times are seconds; markers this add-on wrote before are replaced.

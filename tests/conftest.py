@@ -51,8 +51,9 @@ def annotated_times(times) -> np.ndarray:
     return np.asarray(json.loads(times) if isinstance(times, str) else times, dtype=float)
 
 
-def write_tone(path: Path, seconds: float, sr: int = 22050, amplitude: float = 0.5,
-               channels: int = 1, **kwargs) -> Path:  # fmt: skip
+def write_tone(
+    path: Path, seconds: float, sr: int = 22050, amplitude: float = 0.5, channels: int = 1, **kwargs
+) -> Path:
     """A 440 Hz tone (or silence with amplitude 0) written with soundfile."""
     import soundfile
 

@@ -8,8 +8,9 @@ from core.errors import AudioLoadError
 from tests.conftest import write_tone
 
 
-@pytest.mark.parametrize("suffix, fmt", [(".wav", "WAV"), (".flac", "FLAC"), (".ogg", "OGG"),
-                                         (".mp3", "MP3")])  # fmt: skip
+@pytest.mark.parametrize(
+    "suffix, fmt", [(".wav", "WAV"), (".flac", "FLAC"), (".ogg", "OGG"), (".mp3", "MP3")]
+)
 def test_every_format_decodes_to_mono_at_the_analysis_rate(tmp_path, suffix, fmt):
     path = write_tone(tmp_path / f"tone{suffix}", 3.0, sr=44100, channels=2, format=fmt)
     y = load_audio(path)

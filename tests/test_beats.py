@@ -11,8 +11,10 @@ from tests.conftest import SHARED_DATA, annotated_times, require_shared_data
 
 
 def f_measure(reference, estimate):
-    return mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.asarray(reference)),
-                                   mir_eval.beat.trim_beats(np.asarray(estimate)))  # fmt: skip
+    return mir_eval.beat.f_measure(
+        mir_eval.beat.trim_beats(np.asarray(reference)),
+        mir_eval.beat.trim_beats(np.asarray(estimate)),
+    )
 
 
 def test_demo_song_tempo_beats_and_downbeats(demo_dance):

@@ -40,8 +40,9 @@ def armatures():
 def channelbag_fcurves(obj):
     from bpy_extras import anim_utils
 
-    return anim_utils.action_get_channelbag_for_slot(obj.animation_data.action,
-                                                     obj.animation_data.action_slot).fcurves  # fmt: skip
+    return anim_utils.action_get_channelbag_for_slot(
+        obj.animation_data.action, obj.animation_data.action_slot
+    ).fcurves
 
 
 def test_generate_dance_keys_an_smpl_armature_that_reproduces_forward_kinematics(demo_song):

@@ -6,8 +6,17 @@ import pytest
 from core.analysis import SongAnalysis
 from core.audio import audio_duration
 from core.beats import BeatTrack
-from core.choreographer import (FEET, LEGS, NEUTRAL_ANKLES, ankle_spots, bar_grid, choreograph,
-                                key_channels, pose_from_channels, sample_channels)  # fmt: skip
+from core.choreographer import (
+    FEET,
+    LEGS,
+    NEUTRAL_ANKLES,
+    ankle_spots,
+    bar_grid,
+    choreograph,
+    key_channels,
+    pose_from_channels,
+    sample_channels,
+)
 from core.metrics import beat_hit_rate, foot_skate
 from core.moves import BEATS_PER_BAR, LIBRARY
 from core.skeleton import FOOT_JOINTS, forward_kinematics
@@ -37,7 +46,9 @@ def test_bar_grid_starts_on_a_downbeat_and_covers_the_song_in_whole_bars():
     assert grid.beat_times[0] <= 0.0 < grid.beat_times[4]
     assert grid.beat_times[-1] >= song.duration
     assert (len(grid.beat_times) - 1) % 4 == 0
-    downbeat_in_grid = grid.beat_times[np.argmin(np.abs(grid.beat_times - song.beat_track.downbeats[0]))]
+    downbeat_in_grid = grid.beat_times[
+        np.argmin(np.abs(grid.beat_times - song.beat_track.downbeats[0]))
+    ]
     assert np.isclose(downbeat_in_grid, song.beat_track.downbeats[0])
     assert np.argmin(np.abs(grid.beat_times - downbeat_in_grid)) % 4 == 0
 
@@ -97,8 +108,11 @@ def annotated_lmms_songs():
     if not folder.exists():
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"{folder} is absent"))]
     songs = json.loads((folder / "beats.json").read_text())
-    return [pytest.param(song, id=name) for name, song in sorted(songs.items())
-            if float(song["bpm"]) <= MAX_TESTED_BPM]  # fmt: skip
+    return [
+        pytest.param(song, id=name)
+        for name, song in sorted(songs.items())
+        if float(song["bpm"]) <= MAX_TESTED_BPM
+    ]
 
 
 @pytest.mark.parametrize("song", annotated_lmms_songs())

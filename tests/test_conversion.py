@@ -3,8 +3,13 @@
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from motionbeat_addon.conversion import (Y_UP_TO_Z_UP, axis_angle_to_quaternion,
-                                         matrix_to_quaternion, pose_channels, same_hemisphere)  # fmt: skip
+from motionbeat_addon.conversion import (
+    Y_UP_TO_Z_UP,
+    axis_angle_to_quaternion,
+    matrix_to_quaternion,
+    pose_channels,
+    same_hemisphere,
+)
 
 
 def wxyz(rotation: Rotation) -> np.ndarray:

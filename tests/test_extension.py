@@ -23,8 +23,13 @@ pytestmark = pytest.mark.blender
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **(env or {})})  # fmt: skip
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def open_blend(path: Path):
@@ -61,9 +66,14 @@ def test_zip_holds_the_addon_and_the_core_wheel_and_no_tests(extension_zip):
 def test_installed_extension_generates_a_dance_on_a_real_song(extension_zip, real_song, tmp_path):
     out = tmp_path / "real song.blend"
     user_folder = tmp_path / "blender user"
-    result = run(str(ROOT / "tests" / "blender_scripts" / "install_and_generate.py"),
-                 str(extension_zip), str(real_song), str(out), "7",
-                 env={"BLENDER_USER_RESOURCES": str(user_folder)})  # fmt: skip
+    result = run(
+        str(ROOT / "tests" / "blender_scripts" / "install_and_generate.py"),
+        str(extension_zip),
+        str(real_song),
+        str(out),
+        "7",
+        env={"BLENDER_USER_RESOURCES": str(user_folder)},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert (user_folder / "extensions" / "user_default" / "motionbeat").is_dir()
 
@@ -75,7 +85,9 @@ def test_installed_extension_generates_a_dance_on_a_real_song(extension_zip, rea
     (strip,) = scene.sequence_editor.strips
     assert Path(strip.sound.filepath).name == real_song.name
     assert {"contact_left_ankle", "contact_right_foot"} <= set(armature.keys())
-    assert len([m for m in scene.timeline_markers if m.name.startswith("bar ")]) == len(motion.downbeats)
+    assert len([m for m in scene.timeline_markers if m.name.startswith("bar ")]) == len(
+        motion.downbeats
+    )
     assert_reproduces(armature, motion)
 
 
@@ -98,6 +110,8 @@ def test_batch_script_writes_a_blend_and_fails_cleanly_on_a_bad_song(demo_song, 
 
 def test_cli_blend_output_reproduces_the_npz_dance(demo_song, tmp_path):
     npz, blend = tmp_path / "dance.npz", tmp_path / "dance.blend"
-    result = run("-m", "core.cli", "generate", str(demo_song), "--out", str(npz), "--out", str(blend))
+    result = run(
+        "-m", "core.cli", "generate", str(demo_song), "--out", str(npz), "--out", str(blend)
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert_reproduces(open_blend(blend), Motion.load_npz(npz), n_samples=10)

@@ -17,14 +17,18 @@ def test_ankle_lands_on_every_reachable_target_with_the_wanted_foot_rotation():
     target = hip + direction * rng.uniform(0.3, 0.78, (n, 1))  # reach is 0.818 m
     foot = Rotation.from_euler("y", rng.uniform(-1, 1, (n, 1))).as_matrix()
     pole = foot @ [0.0, 0.0, 1.0]
-    hip_l, knee_l, ankle_l = solve_leg(hip, pelvis, target, foot, pole,
-                                       REST_OFFSETS[KNEE], REST_OFFSETS[ANKLE])  # fmt: skip
+    hip_l, knee_l, ankle_l = solve_leg(
+        hip, pelvis, target, foot, pole, REST_OFFSETS[KNEE], REST_OFFSETS[ANKLE]
+    )
     hip_g = pelvis @ hip_l
     knee_pos = hip + np.einsum("tij,j->ti", hip_g, REST_OFFSETS[KNEE])
     ankle_pos = knee_pos + np.einsum("tij,j->ti", hip_g @ knee_l, REST_OFFSETS[ANKLE])
     np.testing.assert_allclose(ankle_pos, target, atol=1e-9)
     np.testing.assert_allclose(hip_g @ knee_l @ ankle_l, foot, atol=1e-9)
     # The knee bends forwards: it sits ahead of the hip-ankle line, towards the pole.
-    along = np.einsum("ti,ti->t", knee_pos - hip, target - hip) / np.linalg.norm(target - hip, axis=1) ** 2
+    along = (
+        np.einsum("ti,ti->t", knee_pos - hip, target - hip)
+        / np.linalg.norm(target - hip, axis=1) ** 2
+    )
     off_line = knee_pos - (hip + along[:, None] * (target - hip))
     assert np.all(np.einsum("ti,ti->t", off_line, pole) > 0)

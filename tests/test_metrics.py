@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
-from core.metrics import (beat_align_score, beat_hit_rate, foot_skate, kinematic_beats,
-                          physical_foot_contact)  # fmt: skip
+from core.metrics import (
+    beat_align_score,
+    beat_hit_rate,
+    foot_skate,
+    kinematic_beats,
+    physical_foot_contact,
+)
 from core.skeleton import FOOT_JOINTS
 
 

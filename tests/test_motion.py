@@ -7,8 +7,14 @@ from core.motion import Motion
 
 def random_motion(n=20, fps=30.0, seed=0):
     rng = np.random.default_rng(seed)
-    return Motion(poses=rng.normal(0, 0.3, (n, 24, 3)), trans=rng.normal(0, 1, (n, 3)), fps=fps,
-                  contacts=rng.integers(0, 2, (n, 4)), beats=[0.5, 1.0], downbeats=[0.5])  # fmt: skip
+    return Motion(
+        poses=rng.normal(0, 0.3, (n, 24, 3)),
+        trans=rng.normal(0, 1, (n, 3)),
+        fps=fps,
+        contacts=rng.integers(0, 2, (n, 4)),
+        beats=[0.5, 1.0],
+        downbeats=[0.5],
+    )
 
 
 def test_npz_round_trip_keeps_every_array(tmp_path):
@@ -29,8 +35,13 @@ def test_npz_uses_amass_keys(tmp_path):
 
 
 def test_amass_smplh_file_without_contacts_loads(tmp_path):
-    np.savez(tmp_path / "amass.npz", poses=np.zeros((5, 156)), trans=np.zeros((5, 3)),
-             mocap_framerate=120.0, betas=np.zeros(16))  # fmt: skip
+    np.savez(
+        tmp_path / "amass.npz",
+        poses=np.zeros((5, 156)),
+        trans=np.zeros((5, 3)),
+        mocap_framerate=120.0,
+        betas=np.zeros(16),
+    )
     motion = Motion.load_npz(tmp_path / "amass.npz")
     assert motion.poses.shape == (5, 24, 3) and motion.fps == 120.0
     assert not motion.contacts.any()
@@ -41,11 +52,19 @@ def test_amass_smplh_file_without_contacts_loads(tmp_path):
     [
         ({"poses": np.zeros((5, 72)), "trans": np.zeros((4, 3)), "mocap_framerate": 30.0}, "shape"),
         ({"poses": np.zeros((5, 10)), "trans": np.zeros((5, 3)), "mocap_framerate": 30.0}, "shape"),
-        ({"poses": np.full((5, 72), np.nan), "trans": np.zeros((5, 3)), "mocap_framerate": 30.0},
-         "NaN"),
+        (
+            {"poses": np.full((5, 72), np.nan), "trans": np.zeros((5, 3)), "mocap_framerate": 30.0},
+            "NaN",
+        ),
         ({"poses": np.zeros((5, 72)), "trans": np.zeros((5, 3))}, "missing keys"),
-        ({"poses": np.array([{"a": 1}], dtype=object), "trans": np.zeros((1, 3)),
-          "mocap_framerate": 30.0}, "not a readable"),
+        (
+            {
+                "poses": np.array([{"a": 1}], dtype=object),
+                "trans": np.zeros((1, 3)),
+                "mocap_framerate": 30.0,
+            },
+            "not a readable",
+        ),
     ],
     ids=["trans-length", "poses-width", "nan", "no-framerate", "object-array"],
 )

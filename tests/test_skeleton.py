@@ -1,8 +1,15 @@
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from core.skeleton import (JOINT_INDEX, JOINT_NAMES, N_JOINTS, PARENTS, REST_OFFSETS,
-                           forward_kinematics, rest_joint_positions)  # fmt: skip
+from core.skeleton import (
+    JOINT_INDEX,
+    JOINT_NAMES,
+    N_JOINTS,
+    PARENTS,
+    REST_OFFSETS,
+    forward_kinematics,
+    rest_joint_positions,
+)
 
 
 def test_skeleton_tables_agree():
@@ -25,8 +32,12 @@ def test_shoulder_rotation_swings_the_whole_arm_and_nothing_else():
     shoulder = JOINT_INDEX["left_shoulder"]
     for name in ("left_elbow", "left_wrist", "left_hand"):
         j = JOINT_INDEX[name]
-        expected = rest[shoulder] + Rotation.from_rotvec([0, 0, np.pi / 2]).apply(rest[j] - rest[shoulder])
+        expected = rest[shoulder] + Rotation.from_rotvec([0, 0, np.pi / 2]).apply(
+            rest[j] - rest[shoulder]
+        )
         np.testing.assert_allclose(positions[0, j], expected, atol=1e-12)
     assert positions[0, JOINT_INDEX["left_elbow"], 1] > rest[shoulder, 1] + 0.2  # now above
-    untouched = [j for j in range(24) if JOINT_NAMES[j] not in ("left_elbow", "left_wrist", "left_hand")]
+    untouched = [
+        j for j in range(24) if JOINT_NAMES[j] not in ("left_elbow", "left_wrist", "left_hand")
+    ]
     np.testing.assert_allclose(positions[0, untouched], rest[untouched], atol=1e-12)
