@@ -105,8 +105,12 @@ class BarGrid:
 
 
 def bar_grid(beat_track: BeatTrack, duration: float) -> BarGrid:
-    """Extend the tracked beats with their median period so whole bars cover [0, duration]."""
-    beats, per_bar = beat_track.beats, beat_track.beats_per_bar
+    """Extend the tracked beats with their median period so whole bars cover [0, duration].
+
+    Bars are the moves' bars (4 beats) counted from the first downbeat: in another meter the
+    dance stays on the beat and its phrases start on that downbeat.
+    """
+    beats, per_bar = beat_track.beats, BEATS_PER_BAR
     period = float(np.median(np.diff(beats)))
     # Prepend beats until one falls at or before 0 s and the grid starts on a downbeat.
     n_before = max(0, int(np.ceil(beats[0] / period - 1e-6)))  # a beat at 0 s needs none
