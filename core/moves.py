@@ -256,48 +256,37 @@ def twist() -> Move:
     )
 
 
+def stepping_turn(name: str, degrees: float, energy: float, arms: dict) -> Move:
+    """Turn ``degrees`` to the left in four steps, the feet taking turns to step round."""
+    step = degrees / BEATS_PER_BAR
+    left = right = 0.0
+    keys = []
+    for beat in range(BEATS_PER_BAR):
+        if beat % 2 == 0:
+            left = (beat + 1) * step
+        else:
+            right = (beat + 1) * step
+        keys.append(
+            Key(
+                beat,
+                pelvis=(0, -0.05 if beat % 2 == 0 else -0.02, 0),
+                turn=(beat + 1) * step,
+                left=Foot(yaw=left),
+                right=Foot(yaw=right),
+                joints=arms if beat % 2 == 0 else {},
+            )
+        )
+    return Move(name, energy=energy, turn=degrees, keys=tuple(keys))
+
+
 def quarter_turn() -> Move:
     arms_out = _arms((0.0, 0.0, -30.0), (0.0, 0.0, 30.0), -30.0, 30.0)
-    return Move(
-        "quarter_turn",
-        energy=0.5,
-        turn=90.0,
-        keys=(
-            Key(0, pelvis=(0, -0.04, 0), turn=20.0, left=Foot(yaw=45.0), joints=arms_out),
-            Key(1, pelvis=(0, -0.01, 0), turn=45.0, left=Foot(yaw=45.0), right=Foot(yaw=45.0)),
-            Key(
-                2,
-                pelvis=(0, -0.04, 0),
-                turn=70.0,
-                left=Foot(yaw=90.0),
-                right=Foot(yaw=45.0),
-                joints=arms_out,
-            ),
-            Key(3, pelvis=(0, -0.01, 0), turn=90.0, left=Foot(yaw=90.0), right=Foot(yaw=90.0)),
-        ),
-    )
+    return stepping_turn("quarter_turn", 90.0, energy=0.5, arms=arms_out)
 
 
 def half_turn() -> Move:
     arms_up = _arms((0.0, 0.0, 20.0), (0.0, 0.0, -20.0), -40.0, 40.0)
-    return Move(
-        "half_turn",
-        energy=0.75,
-        turn=180.0,
-        keys=(
-            Key(0, pelvis=(0, -0.05, 0), turn=45.0, left=Foot(yaw=45.0), joints=arms_up),
-            Key(1, pelvis=(0, -0.02, 0), turn=90.0, left=Foot(yaw=45.0), right=Foot(yaw=90.0)),
-            Key(
-                2,
-                pelvis=(0, -0.05, 0),
-                turn=135.0,
-                left=Foot(yaw=135.0),
-                right=Foot(yaw=90.0),
-                joints=arms_up,
-            ),
-            Key(3, pelvis=(0, -0.02, 0), turn=180.0, left=Foot(yaw=135.0), right=Foot(yaw=180.0)),
-        ),
-    )
+    return stepping_turn("half_turn", 180.0, energy=0.75, arms=arms_up)
 
 
 def kick() -> Move:

@@ -61,3 +61,12 @@ def write_tone(
     y = amplitude * np.sin(2 * np.pi * 440 * t)
     soundfile.write(str(path), np.repeat(y[:, None], channels, axis=1), sr, **kwargs)
     return path
+
+
+# Songs no dance can be made from, each with the message part a user should see.
+BAD_SONGS = [
+    pytest.param(lambda p: p.write_bytes(b""), "0 bytes", id="zero-length"),
+    pytest.param(lambda p: p.write_bytes(b"\x00garbage" * 500), "not a readable", id="corrupt"),
+    pytest.param(lambda p: write_tone(p, 5.0, amplitude=0.0), "silent", id="silence"),
+    pytest.param(lambda p: write_tone(p, 1.0), "at least 2 s", id="one-second"),
+]

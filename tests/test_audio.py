@@ -5,7 +5,7 @@ import soundfile
 from core.audio import SAMPLE_RATE, load_audio
 from core.demo_song import synthesize_demo_song
 from core.errors import AudioLoadError
-from tests.conftest import write_tone
+from tests.conftest import BAD_SONGS, write_tone
 
 
 @pytest.mark.parametrize(
@@ -33,14 +33,11 @@ def test_path_with_spaces_and_non_ascii_loads(tmp_path):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda p: p.write_bytes(b""), "0 bytes"),
-        (lambda p: p.write_bytes(b"RIFF\x00\x01garbage" * 100), "not a readable audio file"),
-        (lambda p: write_tone(p, 5.0, amplitude=0.0), "silent"),
-        (lambda p: write_tone(p, 1.0), "at least 2 s"),
-        (lambda p: p.mkdir(), "is a directory"),
-        (lambda p: None, "no such file"),
+        *BAD_SONGS,
+        pytest.param(lambda p: p.write_bytes(b"RIFF\x00\x01" * 100), "not a readable", id="riff"),
+        pytest.param(lambda p: p.mkdir(), "is a directory", id="directory"),
+        pytest.param(lambda p: None, "no such file", id="missing"),
     ],
-    ids=["zero-length", "corrupt", "silence", "one-second", "directory", "missing"],
 )
 def test_bad_audio_raises_a_clear_error(tmp_path, make, message):
     path = tmp_path / "song.wav"
