@@ -102,7 +102,9 @@ def test_batch_script_writes_a_blend_and_fails_cleanly_on_a_bad_song(demo_song, 
 
     bad = tmp_path / "broken.ogg"
     bad.write_bytes(b"OggS" + b"\x00" * 300)
-    result = run("-m", "motionbeat_addon.batch", str(bad), "--out", str(tmp_path / "bad.blend"))
+    # As a file, the way `blender -b -P motionbeat_addon/batch.py -- ...` runs it.
+    script = str(ROOT / "motionbeat_addon" / "batch.py")
+    result = run(script, str(bad), "--out", str(tmp_path / "bad.blend"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert "broken.ogg" in result.stderr and not (tmp_path / "bad.blend").exists()
