@@ -23,3 +23,7 @@ class MotionFileError(MotionBeatError):
 
 class ArmatureError(MotionBeatError):
     """The armature to animate is not an SMPL armature."""
+
+
+class ModelFileError(MotionBeatError):
+    """A model checkpoint is missing, truncated, not a MotionBeat checkpoint, or unsafe to load."""

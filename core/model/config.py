@@ -1,0 +1,59 @@
+"""The one place for the MotionBeat model's constants; stored in every checkpoint.
+
+The paper (arXiv 2510.13244) gives the structure; these constants are the project's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from core.skeleton import N_JOINTS
+
+CONTACT_CHANNELS = 4
+
+
+@dataclass(frozen=True)
+class MotionBeatConfig:
+    """Shapes and sizes of the MotionBeat encoders.
+
+    sample_rate, hop_length, n_mels : the log-mel front-end (Hz, samples, bands)
+    sub_beat_steps : frames per beat token after resampling each beat to a fixed length
+    beats_per_bar : bar length in beats, for bar phase
+    width, heads, audio_layers, motion_layers, dropout : the transformer encoders
+    harmonics : bar-phase rotation harmonics k (angles 2*pi*k*phase), cycled over half the
+        rotated channel pairs; the other half rotate by token index (RoPE, base ``index_base``)
+    embed_dim : clip, beat and bar embedding size (L2-normalised)
+    contact_epsilon : epsilon of the contact-guided attention bias log(eps + c)
+    """
+
+    sample_rate: int = 22050
+    hop_length: int = 512
+    n_mels: int = 80
+    sub_beat_steps: int = 8
+    beats_per_bar: int = 4
+    width: int = 128
+    heads: int = 4
+    audio_layers: int = 3
+    motion_layers: int = 3
+    dropout: float = 0.1
+    harmonics: tuple[int, ...] = (1, 2, 4)
+    index_base: float = 64.0
+    embed_dim: int = 128
+    contact_epsilon: float = 1e-3
+
+    @property
+    def motion_features(self) -> int:
+        """Per-frame motion features: root-relative joints, joint velocities, contacts."""
+        return N_JOINTS * 3 * 2 + CONTACT_CHANNELS
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> MotionBeatConfig:
+        """Rebuild from ``to_dict``; raises ValueError on unknown or missing fields."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ValueError(f"unknown MotionBeatConfig fields {sorted(unknown)}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})

@@ -1,0 +1,157 @@
+"""Beat-synchronous tokens: one token per beat, each beat resampled to a fixed number of steps.
+
+Audio: log-mel frames; motion: root-relative joints, joint velocities and foot contacts. Both are
+averaged over ``sub_beat_steps`` equal windows of each beat (DESIGN.md §4), so a token means
+"one beat" whatever the tempo. Numpy only; the model turns these into tensors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import librosa
+import numpy as np
+
+from core.beats import BeatTrack
+from core.model.config import MotionBeatConfig
+
+MEL_DB_SCALE = 40.0  # log-mel dB in about [-80, 0] maps to about [-1, 1]
+VELOCITY_SCALE = 3.0  # joint speeds of dance, m/s, to order 1
+
+
+def window_means(
+    features: np.ndarray, frame_rate: float, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Mean of frame features over time windows, frames treated as piecewise constant.
+
+    features : (F, D), frame k standing for [k - 1/2, k + 1/2) / frame_rate seconds
+    starts, ends : (M,) seconds. Returns ``(M, D)`` float32; windows past the ends take the
+    nearest frames.
+    """
+    n = len(features)
+    cumulative = np.concatenate([np.zeros((1, features.shape[1])), np.cumsum(features, axis=0)])
+
+    def integral(t: np.ndarray) -> np.ndarray:
+        x = np.clip(t * frame_rate + 0.5, 0.0, n - 1e-9)
+        k = np.floor(x).astype(int)
+        return cumulative[k] + (x - k)[:, None] * features[k]
+
+    a, b = integral(starts), integral(ends)
+    width = np.clip(ends * frame_rate + 0.5, 0, n - 1e-9) - np.clip(
+        starts * frame_rate + 0.5, 0, n - 1e-9
+    )
+    nearest = features[np.clip(np.round(starts * frame_rate).astype(int), 0, n - 1)]
+    means = np.where(width[:, None] > 1e-6, (b - a) / np.maximum(width, 1e-6)[:, None], nearest)
+    return means.astype(np.float32)
+
+
+def beat_synchronous(
+    features: np.ndarray, frame_rate: float, beat_times: np.ndarray, steps: int
+) -> np.ndarray:
+    """Resample frame features to ``steps`` windows per beat.
+
+    beat_times : (N + 1,) seconds, the boundaries of N beats. Returns ``(N, steps, D)``.
+    """
+    fractions = np.arange(steps + 1) / steps
+    edges = beat_times[:-1, None] + np.diff(beat_times)[:, None] * fractions[None]  # (N, steps+1)
+    means = window_means(features, frame_rate, edges[:, :-1].ravel(), edges[:, 1:].ravel())
+    return means.reshape(len(beat_times) - 1, steps, -1)
+
+
+def bar_phase(n_tokens: int, first_downbeat_index: int, beats_per_bar: int) -> np.ndarray:
+    """Bar phase in [0, 1) of each beat token: (n_tokens,) float32, 0 on downbeats."""
+    return (((np.arange(n_tokens) - first_downbeat_index) % beats_per_bar) / beats_per_bar).astype(
+        np.float32
+    )
+
+
+@dataclass
+class AudioTokens:
+    """mel : (N, S, n_mels) float32 scaled log-mel; onset : (N, S) onset envelope in [0, 1]
+    bar_phase : (N,) float32; beat_times : (N + 1,) float64 seconds, token boundaries."""
+
+    mel: np.ndarray
+    onset: np.ndarray
+    bar_phase: np.ndarray
+    beat_times: np.ndarray
+
+
+@dataclass
+class MotionTokens:
+    """features : (N, S, motion_features) float32; contact_pulse : (N, S) foot landings in [0, 1]
+    bar_phase : (N,) float32."""
+
+    features: np.ndarray
+    contact_pulse: np.ndarray
+    bar_phase: np.ndarray
+
+
+def log_mel(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
+    """Scaled log-mel spectrogram: (frames, n_mels) float32 at ``hop_length``."""
+    mel = librosa.feature.melspectrogram(
+        y=y, sr=config.sample_rate, hop_length=config.hop_length, n_mels=config.n_mels
+    )
+    return (librosa.power_to_db(mel, ref=np.max, top_db=80.0).T / MEL_DB_SCALE + 1.0).astype(
+        np.float32
+    )
+
+
+def onset_envelope(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
+    """librosa's onset strength, scaled to [0, 1] by its 99th percentile: (frames,) float32."""
+    onset = librosa.onset.onset_strength(y=y, sr=config.sample_rate, hop_length=config.hop_length)
+    return np.clip(onset / (np.percentile(onset, 99) + 1e-9), 0.0, 1.0).astype(np.float32)
+
+
+def audio_tokens(
+    y: np.ndarray, beat_times: np.ndarray, first_downbeat_index: int, config: MotionBeatConfig
+) -> AudioTokens:
+    """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)."""
+    rate = config.sample_rate / config.hop_length
+    steps = config.sub_beat_steps
+    mel = beat_synchronous(log_mel(y, config), rate, beat_times, steps)
+    onset = beat_synchronous(onset_envelope(y, config)[:, None], rate, beat_times, steps)[..., 0]
+    phase = bar_phase(len(mel), first_downbeat_index, config.beats_per_bar)
+    return AudioTokens(mel, onset, phase, beat_times)
+
+
+def song_tokens(y: np.ndarray, beat_track: BeatTrack, config: MotionBeatConfig) -> AudioTokens:
+    """Tokens of a whole song: one per tracked beat interval."""
+    return audio_tokens(y, beat_track.beats, beat_track.first_downbeat_index, config)
+
+
+def motion_frame_features(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarray:
+    """Per-frame motion features: (T, 148) float32 = root-relative joints (72), joint
+    velocities in m/s scaled by 1/3 (72), contacts (4). joints : (T, 24, 3) metres, Y-up."""
+    relative = joints - joints[:, :1]
+    velocity = np.gradient(joints, axis=0) * fps / VELOCITY_SCALE if len(joints) > 1 else 0 * joints
+    n = len(joints)
+    return np.concatenate(
+        [relative.reshape(n, -1), velocity.reshape(n, -1), contacts], axis=1
+    ).astype(np.float32)
+
+
+def contact_landings(contacts: np.ndarray) -> np.ndarray:
+    """Frames where any foot joint lands: (T,) float32 in {0, 1}."""
+    rising = np.diff(contacts, axis=0, prepend=contacts[:1]) > 0.5
+    return rising.any(axis=1).astype(np.float32)
+
+
+def motion_tokens(
+    joints: np.ndarray,
+    contacts: np.ndarray,
+    fps: float,
+    beat_times: np.ndarray,
+    first_downbeat_index: int,
+    config: MotionBeatConfig,
+) -> MotionTokens:
+    """Tokens of a motion on the music's beats. joints : (T, 24, 3); contacts : (T, 4)."""
+    steps = config.sub_beat_steps
+    features = beat_synchronous(
+        motion_frame_features(joints, contacts, fps), fps, beat_times, steps
+    )
+    landings = beat_synchronous(contact_landings(contacts)[:, None], fps, beat_times, steps)[..., 0]
+    # A window mean of impulses times the window's length in frames counts the landings in it.
+    frames_per_step = np.diff(beat_times)[:, None] * fps / steps
+    pulse = np.clip(landings * np.maximum(frames_per_step, 1.0), 0.0, 1.0).astype(np.float32)
+    phase = bar_phase(len(features), first_downbeat_index, config.beats_per_bar)
+    return MotionTokens(features, pulse, phase)
