@@ -23,23 +23,29 @@ CHORDS_HZ = (  # root, third, fifth
 )
 
 
-def _decay(n: int, seconds: float, sr: int) -> np.ndarray:
+def decay(n: int, seconds: float, sr: int) -> np.ndarray:
+    """An exponential decay envelope of n samples, time constant ``seconds``."""
     return np.exp(-np.arange(n) / (seconds * sr))
 
 
-def _kick(sr: int) -> np.ndarray:
+def kick(sr: int) -> np.ndarray:
+    """A synthesised kick drum: a sine sweeping from 120 to 45 Hz, 0.35 s."""
     n = int(0.35 * sr)
     t = np.arange(n) / sr
     frequency = 45.0 + 75.0 * np.exp(-t / 0.04)  # pitch sweep 120 -> 45 Hz
-    return np.sin(2 * np.pi * np.cumsum(frequency) / sr) * _decay(n, 0.12, sr)
+    return np.sin(2 * np.pi * np.cumsum(frequency) / sr) * decay(n, 0.12, sr)
 
 
-def _noise_hit(rng: np.random.Generator, seconds: float, decay: float, sr: int) -> np.ndarray:
+def noise_hit(
+    rng: np.random.Generator, seconds: float, time_constant: float, sr: int
+) -> np.ndarray:
+    """A burst of white noise (snare, hi-hat, crash) decaying with ``time_constant`` seconds."""
     n = int(seconds * sr)
-    return rng.standard_normal(n) * _decay(n, decay, sr)
+    return rng.standard_normal(n) * decay(n, time_constant, sr)
 
 
-def _add(track: np.ndarray, sound: np.ndarray, at_s: float, gain: float, sr: int) -> None:
+def place(track: np.ndarray, sound: np.ndarray, at_s: float, gain: float, sr: int) -> None:
+    """Mix ``sound`` into ``track`` at ``at_s`` seconds, cut at the track's end."""
     start = int(round(at_s * sr))
     end = min(len(track), start + len(sound))
     track[start:end] += gain * sound[: end - start]
@@ -56,27 +62,27 @@ def synthesize_demo_song(
     beat = 60.0 / bpm
     track = np.zeros(int((bars * 4 + 2) * beat * sr))
     t = np.arange(len(track)) / sr
-    kick, snare_tone = _kick(sr), np.sin(2 * np.pi * 180.0 * np.arange(int(0.1 * sr)) / sr)
+    kick_drum, snare_tone = kick(sr), np.sin(2 * np.pi * 180.0 * np.arange(int(0.1 * sr)) / sr)
     for bar in range(bars):
         root, third, fifth = CHORDS_HZ[bar % len(CHORDS_HZ)]
         bar_start = bar * 4 * beat
-        _add(track, _noise_hit(rng, 1.2, 0.4, sr), bar_start, 0.15, sr)  # crash
+        place(track, noise_hit(rng, 1.2, 0.4, sr), bar_start, 0.15, sr)  # crash
         in_bar = (t >= bar_start) & (t < bar_start + 4 * beat)
         pad = sum(np.sin(2 * np.pi * 2 * f * t[in_bar]) for f in (root, third, fifth))
         track[in_bar] += 0.06 * pad
         for b in range(4):
             at = bar_start + b * beat
             if b in (0, 2):
-                _add(track, kick, at, 0.9, sr)
+                place(track, kick_drum, at, 0.9, sr)
             else:
-                _add(track, _noise_hit(rng, 0.2, 0.05, sr), at, 0.35, sr)
-                _add(track, snare_tone * _decay(len(snare_tone), 0.04, sr), at, 0.3, sr)
+                place(track, noise_hit(rng, 0.2, 0.05, sr), at, 0.35, sr)
+                place(track, snare_tone * decay(len(snare_tone), 0.04, sr), at, 0.3, sr)
             for eighth in (0.0, 0.5):
-                hat = np.diff(_noise_hit(rng, 0.05, 0.01, sr), prepend=0.0)  # high-passed
-                _add(track, hat, at + eighth * beat, 0.12, sr)
+                hat = np.diff(noise_hit(rng, 0.05, 0.01, sr), prepend=0.0)  # high-passed
+                place(track, hat, at + eighth * beat, 0.12, sr)
             n = int(0.9 * beat * sr)
-            bass = np.sign(np.sin(2 * np.pi * root / 2 * np.arange(n) / sr)) * _decay(n, 0.3, sr)
-            _add(track, bass, at, 0.12, sr)
+            bass = np.sign(np.sin(2 * np.pi * root / 2 * np.arange(n) / sr)) * decay(n, 0.3, sr)
+            place(track, bass, at, 0.12, sr)
     return (0.9 * track / np.max(np.abs(track))).astype(np.float32)
 
 

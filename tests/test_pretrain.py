@@ -1,0 +1,122 @@
+"""Pretraining on the CPU: the loss falls, resume is exact, faults stop with a clear message."""
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+import training.pretrain as pretrain
+from core.model import MotionBeat, MotionBeatConfig, read_checkpoint
+from tests.conftest import ROOT
+from training.pretrain import TrainConfig, TrainingError, to_tensors, train, training_losses
+
+TINY_MODEL = {"width": 32, "heads": 2, "audio_layers": 1, "motion_layers": 1, "embed_dim": 16}
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> TrainConfig:
+    return TrainConfig(
+        steps=12,
+        batch_size=8,
+        synthetic_clips=8,
+        validation_clips=2,
+        checkpoint_every=4,
+        log_every=2,
+        warmup_steps=2,
+        learning_rate=2e-3,
+        cache_dir=str(tmp_path_factory.mktemp("cache")),
+        model=TINY_MODEL,
+    )
+
+
+def model_config(config):
+    return MotionBeatConfig.from_dict({**MotionBeatConfig().to_dict(), **config.model})
+
+
+def test_a_short_run_lowers_the_loss_on_a_fixed_batch(config, tmp_path):
+    longer = replace(config, steps=40, checkpoint_every=40)
+    train(longer, tmp_path, device_name="cpu")
+    windows, _ = pretrain.training_windows(longer, model_config(longer))
+    batch = to_tensors(windows.subset(np.arange(8)), torch.device("cpu"))
+
+    def loss(model):
+        model.eval()
+        with torch.no_grad():
+            return training_losses(model, batch, longer, model_config(longer))["total"].item()
+
+    torch.manual_seed(0)
+    untrained = MotionBeat(model_config(longer))
+    trained = MotionBeat(model_config(longer))
+    trained.load_state_dict(read_checkpoint(tmp_path / "checkpoint.pt")["model"])
+    assert loss(trained) < loss(untrained) - 0.1
+
+
+def test_resume_continues_bit_for_bit(config, tmp_path):
+    train(config, tmp_path / "straight", device_name="cpu")
+    train(config, tmp_path / "resumed", device_name="cpu", stop_at=8)
+    assert read_checkpoint(tmp_path / "resumed" / "checkpoint.pt")["step"] == 8
+    train(config, tmp_path / "resumed", resume=True, device_name="cpu")
+    straight = read_checkpoint(tmp_path / "straight" / "checkpoint.pt")
+    resumed = read_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
+    assert straight["step"] == resumed["step"] == config.steps
+    for name, weights in straight["model"].items():
+        assert torch.equal(weights, resumed["model"][name]), name
+
+
+def test_a_non_finite_loss_stops_training_naming_the_step(config, tmp_path, monkeypatch):
+    real = pretrain.training_losses
+    calls = {"n": 0}
+
+    def poisoned(*args):
+        losses = real(*args)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            losses["total"] = losses["total"] * float("nan")
+        return losses
+
+    monkeypatch.setattr(pretrain, "training_losses", poisoned)
+    with pytest.raises(TrainingError, match=r"not finite at step 2 .*batch windows \[\d"):
+        train(config, tmp_path, device_name="cpu")
+
+
+def test_resume_refuses_a_checkpoint_of_another_model(config, tmp_path):
+    train(replace(config, steps=2), tmp_path, device_name="cpu")
+    other = replace(config, model={**TINY_MODEL, "width": 48})
+    with pytest.raises(TrainingError, match="another model config"):
+        train(other, tmp_path, resume=True, device_name="cpu")
+
+
+def test_torchrun_trains_on_two_processes(config, tmp_path):
+    toml = tmp_path / "train.toml"
+    model = "\n".join(f"{k} = {v}" for k, v in TINY_MODEL.items())
+    toml.write_text(
+        f"[train]\nsteps = 4\nbatch_size = 8\nsynthetic_clips = 8\nvalidation_clips = 2\n"
+        f'cache_dir = "{config.cache_dir}"\n[model]\n{model}\n'
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node=2",
+            "--standalone",
+            "-m",
+            "training.pretrain",
+            "--out",
+            str(tmp_path / "run"),
+            "--config",
+            str(toml),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert read_checkpoint(tmp_path / "run" / "checkpoint.pt")["step"] == 4

@@ -1,0 +1,303 @@
+"""Pretrain the MotionBeat encoders with ECL + SRAL.
+
+    python -m training.pretrain --out runs/NAME [--config train.toml] [--resume] [--device auto]
+    torchrun --nproc_per_node=N -m training.pretrain --out runs/NAME ...     (several GPUs/nodes)
+
+The story of one run: read the config (a TOML file with [train] and [model] tables over the
+defaults below), seed everything, featurise the paired data (cached), build the model, then for
+each step draw a batch, compute L = ECL + sral_weight * SRAL + aux_weight * (onset and contact
+head losses), clip gradients, step AdamW on a warmup-then-cosine schedule. Every
+``checkpoint_every`` steps the whole state (model, optimizer, schedule, RNG, config) is written
+atomically to OUT/checkpoint.pt; ``--resume`` continues from it bit for bit, because batches
+are drawn from a generator seeded by (seed, step) and the torch RNG state is restored. A loss
+that is not finite stops the run with the step and the batch named. Losses go to TensorBoard
+(OUT/tensorboard) and a progress bar.
+
+Under torchrun each process takes its share of every batch and DistributedDataParallel averages
+the gradients; contrastive negatives come from the process's own share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from tqdm import tqdm
+
+from core.errors import MotionBeatError
+from core.model import MotionBeat, MotionBeatConfig, read_checkpoint, save_checkpoint
+from core.model.checkpoint import resolve_device
+from training.data import Windows, cached_windows
+from training.losses import embodied_contrastive_loss, structural_rhythm_alignment_loss
+from training.synthetic import load_drum_kits, synthetic_clip
+
+
+class TrainingError(MotionBeatError):
+    """Training cannot go on: a non-finite loss, or a checkpoint that does not fit the run."""
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 2000
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    weight_decay: float = 0.05
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    sral_weight: float = 0.5
+    aux_weight: float = 1.0
+    checkpoint_every: int = 200
+    log_every: int = 10
+    seed: int = 0
+    synthetic_clips: int = 400
+    validation_clips: int = 40
+    window_bars: int = 4
+    cache_dir: str = ".cache/motionbeat"
+    amp: bool = True  # bfloat16 autocast, on CUDA only
+    model: dict = field(default_factory=dict)  # MotionBeatConfig fields to override
+
+    @classmethod
+    def from_toml(cls, path: Path | None) -> TrainConfig:
+        """Defaults, overridden by the file's [train] table and its [model] table."""
+        if path is None:
+            return cls()
+        values = tomllib.loads(path.read_text())
+        train = values.get("train", {})
+        unknown = set(train) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TrainingError(f"{path.name}: unknown [train] settings {sorted(unknown)}")
+        return cls(**train, model=values.get("model", {}))
+
+
+def training_windows(
+    config: TrainConfig, model_config: MotionBeatConfig
+) -> tuple[Windows, Windows]:
+    """Train and validation windows of the synthetic pairs (validation: the last clips)."""
+    kits = load_drum_kits(model_config.sample_rate)
+    cache = Path(config.cache_dir) if config.cache_dir else None
+    total = config.synthetic_clips + config.validation_clips
+    parts = []
+    for index in tqdm(range(total), desc="featurising", leave=False, disable=not is_main()):
+        windows = cached_windows(
+            f"synthetic-{config.seed}-{index}-{config.window_bars}",
+            lambda index=index: synthetic_clip(
+                index, config.seed, model_config, config.window_bars, kits
+            ),
+            model_config,
+            config.window_bars,
+            cache,
+        )
+        windows.clip_index[:] = index
+        parts.append(windows)
+    every = Windows.concatenate(parts)
+    validation = every.clip_index >= config.synthetic_clips
+    return every.subset(np.flatnonzero(~validation)), every.subset(np.flatnonzero(validation))
+
+
+def to_tensors(windows: Windows, device: torch.device) -> dict[str, torch.Tensor]:
+    return {
+        f.name: torch.from_numpy(np.asarray(getattr(windows, f.name))).to(device).float()
+        for f in fields(Windows)
+        if f.name != "clip_index"
+    }
+
+
+def training_losses(
+    model: MotionBeat,
+    batch: dict[str, torch.Tensor],
+    config: TrainConfig,
+    model_config: MotionBeatConfig,
+) -> dict[str, torch.Tensor]:
+    """Every loss term for one batch; ``total`` is the one to minimise."""
+    b, n = batch["bar_phase"].shape
+    padding = torch.zeros(b, n, dtype=torch.bool, device=batch["mel"].device)
+    phase = batch["bar_phase"]
+    audio = model.encode_audio(batch["mel"], phase, padding)
+    motion = model.encode_motion(batch["motion"], batch["contact"], phase, padding)
+    k = batch["jitter_motion"].shape[1]
+    jittered = model.encode_motion(
+        batch["jitter_motion"].flatten(0, 1),
+        batch["jitter_contact"].flatten(0, 1),
+        phase.repeat_interleave(k, 0),
+        padding.repeat_interleave(k, 0),
+    ).clip.view(b, k, -1)
+    t = batch["stretched_mel"].shape[1]
+    stretched = model.encode_audio(
+        batch["stretched_mel"].flatten(0, 1),
+        phase.repeat_interleave(t, 0),
+        padding.repeat_interleave(t, 0),
+    ).clip.view(b, t, -1)
+    ecl = embodied_contrastive_loss(
+        audio.clip.float(),
+        motion.clip.float(),
+        model.logit_scale,
+        motion_negatives=jittered.float(),
+        audio_negatives=stretched.float(),
+    )
+    sral = structural_rhythm_alignment_loss(
+        torch.sigmoid(audio.pulse.float()),
+        torch.sigmoid(motion.pulse.float()),
+        model_config.beats_per_bar,
+    )
+    heads = F.binary_cross_entropy_with_logits(audio.pulse.float(), batch["onset"]) + (
+        F.binary_cross_entropy_with_logits(motion.pulse.float(), batch["contact"])
+    )
+    total = ecl + config.sral_weight * sral + config.aux_weight * heads
+    return {"total": total, "ecl": ecl, "sral": sral, "heads": heads}
+
+
+def batch_indices(config: TrainConfig, step: int, n_windows: int) -> np.ndarray:
+    """The batch of a step: drawn from (seed, step) alone, so a resumed run draws the same."""
+    rng = np.random.default_rng([config.seed, step])
+    return rng.choice(n_windows, size=min(config.batch_size, n_windows), replace=False)
+
+
+def learning_rate_factor(config: TrainConfig, step: int) -> float:
+    """Linear warmup, then cosine decay to zero at ``steps``."""
+    if step < config.warmup_steps:
+        return (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+    return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def is_main() -> bool:
+    return not dist.is_initialized() or dist.get_rank() == 0
+
+
+def train(
+    config: TrainConfig,
+    out: Path,
+    resume: bool = False,
+    device_name: str = "auto",
+    stop_at: int | None = None,
+) -> dict:
+    """Run (or resume) training; returns the last step's losses as floats.
+
+    stop_at : stop after this step, checkpointed, to be continued with ``resume`` (time-limited
+    or preemptible jobs); the schedule still runs to ``config.steps``.
+    """
+    last = min(config.steps, stop_at) if stop_at is not None else config.steps
+    distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if distributed and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed else (0, 1)
+    device = resolve_device(device_name)
+    if distributed and device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    torch.manual_seed(config.seed)
+    model_config = MotionBeatConfig.from_dict({**MotionBeatConfig().to_dict(), **config.model})
+
+    train_windows, _ = training_windows(config, model_config)
+    model = MotionBeat(model_config).to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: learning_rate_factor(config, s)
+    )
+    start = 0
+    checkpoint_path = out / "checkpoint.pt"
+    if resume and checkpoint_path.is_file():
+        state = read_checkpoint(checkpoint_path, device)
+        if state["config"] != model_config.to_dict():
+            raise TrainingError(f"{checkpoint_path} was trained with another model config")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["torch_rng"].cpu())
+        start = int(state["step"])
+    wrapped = DistributedDataParallel(model) if distributed else model
+    writer = None
+    if is_main():
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(out / "tensorboard"))
+    use_amp = config.amp and device.type == "cuda"
+
+    losses: dict[str, torch.Tensor] = {}
+    progress = tqdm(
+        range(start, last),
+        initial=start,
+        total=config.steps,
+        desc="pretraining",
+        disable=not is_main(),
+    )
+    started = time.perf_counter()
+    for step in progress:
+        indices = batch_indices(config, step, len(train_windows))[rank::world]
+        batch = to_tensors(train_windows.subset(indices), device)
+        model.train()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
+            losses = training_losses(
+                wrapped.module if distributed else wrapped, batch, config, model_config
+            )
+        if not torch.isfinite(losses["total"]):
+            terms = ", ".join(f"{k} {v.item():.4g}" for k, v in losses.items())
+            raise TrainingError(
+                f"loss is not finite at step {step} ({terms}); batch windows {indices.tolist()}"
+            )
+        optimizer.zero_grad(set_to_none=True)
+        losses["total"].backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        schedule.step()
+        done = step + 1
+        if writer is not None and (done % config.log_every == 0 or done == last):
+            for name, value in losses.items():
+                writer.add_scalar(f"loss/{name}", value.item(), done)
+            writer.add_scalar("clips_per_second", done_clips(config, done - start, started), done)
+            progress.set_postfix(loss=f"{losses['total'].item():.3f}")
+        if is_main() and (done % config.checkpoint_every == 0 or done == last):
+            save_checkpoint(
+                checkpoint_path,
+                {
+                    "config": model_config.to_dict(),
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "torch_rng": torch.get_rng_state(),
+                    "step": done,
+                    "train_config": {k: v for k, v in asdict(config).items() if k != "model"},
+                },
+            )
+    if writer is not None:
+        writer.close()
+    return {k: v.item() for k, v in losses.items()}
+
+
+def done_clips(config: TrainConfig, steps: int, started: float) -> float:
+    return steps * config.batch_size / max(time.perf_counter() - started, 1e-9)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, logs")
+    parser.add_argument("--config", type=Path, help="TOML file with [train] and [model] tables")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--stop-at", type=int, help="stop after this step (checkpointed)")
+    args = parser.parse_args(argv)
+    try:
+        config = TrainConfig.from_toml(args.config)
+        final = train(config, args.out, args.resume, args.device, args.stop_at)
+    except MotionBeatError as exc:
+        print(f"pretrain: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if is_main():
+        print("final losses: " + ", ".join(f"{k} {v:.4f}" for k, v in final.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
