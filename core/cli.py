@@ -2,6 +2,7 @@
 
     motionbeat analyze SONG [--json]
     motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
+    motionbeat embed SONG --out EMB.npz [--model MODEL.pt] [--device auto|cpu|cuda]
     motionbeat demo-song OUT.wav
 
 Errors print one line on stderr and exit with status 1 (2 for a malformed command line).
@@ -97,6 +98,19 @@ def _generate(args: argparse.Namespace) -> None:
     )
 
 
+def _embed(args: argparse.Namespace) -> None:
+    from core.model import DEFAULT_MODEL, load_model
+    from core.model.checkpoint import resolve_device
+    from core.model.embedding import embed_song
+
+    model = load_model(args.model or DEFAULT_MODEL, resolve_device(args.device))
+    embedding = embed_song(args.song, model)
+    print(
+        f"wrote {embedding.save_npz(args.out)}: {len(embedding.beats)} beat and "
+        f"{len(embedding.bars)} bar embeddings of {embedding.clip.shape[0]} values"
+    )
+
+
 def _demo_song(args: argparse.Namespace) -> None:
     print(f"wrote {write_demo_song(args.out)}")
 
@@ -118,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
     generate.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
     generate.set_defaults(run=_generate)
+
+    embed = verbs.add_parser("embed", help="MotionBeat embeddings of a song per beat and bar")
+    embed.add_argument("song", help="audio file: wav, ogg, flac or mp3")
+    embed.add_argument("--out", required=True, help="EMB.npz to write")
+    embed.add_argument("--model", default=None, help="checkpoint; the embedded model by default")
+    embed.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    embed.set_defaults(run=_embed)
 
     demo = verbs.add_parser("demo-song", help="write the synthesised demo song")
     demo.add_argument("out", help="OUT.wav")

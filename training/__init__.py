@@ -1,5 +1,6 @@
-"""Pretraining of the MotionBeat encoders (ECL + SRAL), data preparation and evaluation.
+"""Pretraining of the MotionBeat encoders (ECL + SRAL), its data, evaluation and export.
 
-The model and its training arrive with the MotionBeat model issue; the first choreographer in
-``core.choreographer`` needs no trained weights.
+``pretrain`` trains, ``evaluate`` scores retrieval and beat-jitter discrimination, ``export``
+turns a checkpoint into an embedded model; ``data`` and ``synthetic`` make the paired clips and
+``losses`` holds ECL and SRAL.
 """

@@ -130,7 +130,7 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
 
 
 def cache_key(name: str, config: MotionBeatConfig, window_bars: int) -> str:
-    settings = json.dumps([name, config.to_dict(), window_bars, JITTER_BEATS, TEMPO_FACTORS])
+    settings = json.dumps([name, config.token_settings(), window_bars, JITTER_BEATS, TEMPO_FACTORS])
     return hashlib.sha256(settings.encode()).hexdigest()[:24]
 
 

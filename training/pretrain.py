@@ -56,6 +56,7 @@ class TrainConfig:
     warmup_steps: int = 100
     grad_clip: float = 1.0
     sral_weight: float = 0.5
+    extra_negatives: bool = True  # ECL's tempo-aware and beat-jitter negatives
     aux_weight: float = 1.0
     checkpoint_every: int = 200
     log_every: int = 10
@@ -125,25 +126,35 @@ def training_losses(
     phase = batch["bar_phase"]
     audio = model.encode_audio(batch["mel"], phase, padding)
     motion = model.encode_motion(batch["motion"], batch["contact"], phase, padding)
-    k = batch["jitter_motion"].shape[1]
-    jittered = model.encode_motion(
-        batch["jitter_motion"].flatten(0, 1),
-        batch["jitter_contact"].flatten(0, 1),
-        phase.repeat_interleave(k, 0),
-        padding.repeat_interleave(k, 0),
-    ).clip.view(b, k, -1)
-    t = batch["stretched_mel"].shape[1]
-    stretched = model.encode_audio(
-        batch["stretched_mel"].flatten(0, 1),
-        phase.repeat_interleave(t, 0),
-        padding.repeat_interleave(t, 0),
-    ).clip.view(b, t, -1)
+    motion_negatives = audio_negatives = None
+    if config.extra_negatives:
+        k = batch["jitter_motion"].shape[1]
+        motion_negatives = (
+            model.encode_motion(
+                batch["jitter_motion"].flatten(0, 1),
+                batch["jitter_contact"].flatten(0, 1),
+                phase.repeat_interleave(k, 0),
+                padding.repeat_interleave(k, 0),
+            )
+            .clip.view(b, k, -1)
+            .float()
+        )
+        t = batch["stretched_mel"].shape[1]
+        audio_negatives = (
+            model.encode_audio(
+                batch["stretched_mel"].flatten(0, 1),
+                phase.repeat_interleave(t, 0),
+                padding.repeat_interleave(t, 0),
+            )
+            .clip.view(b, t, -1)
+            .float()
+        )
     ecl = embodied_contrastive_loss(
         audio.clip.float(),
         motion.clip.float(),
         model.logit_scale,
-        motion_negatives=jittered.float(),
-        audio_negatives=stretched.float(),
+        motion_negatives=motion_negatives,
+        audio_negatives=audio_negatives,
     )
     sral = structural_rhythm_alignment_loss(
         torch.sigmoid(audio.pulse.float()),

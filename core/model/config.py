@@ -24,6 +24,7 @@ class MotionBeatConfig:
         rotated channel pairs; the other half rotate by token index (RoPE, base ``index_base``)
     embed_dim : clip, beat and bar embedding size (L2-normalised)
     contact_epsilon : epsilon of the contact-guided attention bias log(eps + c)
+    phase_rotation, contact_guidance : the two mechanisms, switchable for ablations
     """
 
     sample_rate: int = 22050
@@ -40,11 +41,18 @@ class MotionBeatConfig:
     index_base: float = 64.0
     embed_dim: int = 128
     contact_epsilon: float = 1e-3
+    phase_rotation: bool = True
+    contact_guidance: bool = True
 
     @property
     def motion_features(self) -> int:
         """Per-frame motion features: root-relative joints, joint velocities, contacts."""
         return N_JOINTS * 3 * 2 + CONTACT_CHANNELS
+
+    def token_settings(self) -> dict:
+        """The fields that shape the tokens (and so a feature cache); the rest shape the model."""
+        names = ("sample_rate", "hop_length", "n_mels", "sub_beat_steps", "beats_per_bar")
+        return {name: getattr(self, name) for name in names}
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

@@ -104,7 +104,10 @@ class BeatEncoder(nn.Module):
             phase_features(bar_phase, self.config.harmonics)
         )
         pairs = self.config.width // self.config.heads // 2
-        angles = rotation_angles(bar_phase, pairs, self.config.harmonics, self.config.index_base)
+        rotated_phase = bar_phase if self.config.phase_rotation else torch.zeros_like(bar_phase)
+        angles = rotation_angles(
+            rotated_phase, pairs, self.config.harmonics, self.config.index_base
+        )
         for block in self.blocks:
             x = block(x, angles, padding, contact)
         return self.norm(x)
