@@ -2,7 +2,8 @@
 
 Follows EDGE (Tseng et al., CVPR 2023, ``dataset/dance_dataset.py``): a foot joint is in
 contact where it moves less than 1 cm per frame at 30 fps. As DESIGN.md §3 asks, it must also be
-near the floor: within ``HEIGHT_THRESHOLD_M`` of the lowest height that joint reaches in the clip.
+near the floor: within ``HEIGHT_THRESHOLD_M`` of that joint's floor level in the clip, taken as
+its 5th-percentile height so that a capture glitch below the floor does not lift the floor.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 from core.skeleton import FOOT_JOINTS
 
 SPEED_THRESHOLD_M_S = 0.01 * 30  # EDGE: 0.01 m per frame at 30 fps
-HEIGHT_THRESHOLD_M = 0.05  # above a joint's lowest point in the clip it is lifted, not planted
+HEIGHT_THRESHOLD_M = 0.05  # above a joint's floor level in the clip it is lifted, not planted
+FLOOR_PERCENTILE = 5
 UP_AXIS = 1  # Y-up
 
 
@@ -29,5 +31,6 @@ def detect_foot_contacts(joints: np.ndarray, fps: float) -> np.ndarray:
     speed = np.linalg.norm(np.diff(feet, axis=0), axis=-1) * fps  # (T-1, 4) m/s
     speed = np.concatenate([speed, speed[-1:]], axis=0)
     height = feet[..., UP_AXIS]
-    low = height - height.min(axis=0, keepdims=True) < HEIGHT_THRESHOLD_M
+    floor = np.percentile(height, FLOOR_PERCENTILE, axis=0, keepdims=True)
+    low = height - floor < HEIGHT_THRESHOLD_M
     return ((speed < SPEED_THRESHOLD_M_S) & low).astype(np.float32)

@@ -1,0 +1,95 @@
+"""The tang2018 dataset ("Dance with Melody", Tang et al., ACM MM 2018) on the SMPL skeleton.
+
+Its 23 joints are unnamed in the source. Their meaning was worked out from the data (all 43
+clips): heights, bone lengths, and which foot point lies ahead of the ankle in the direction the
+body faces. Joint 2 is the lower torso, 7/16 the hips, 8/17 the knees, 9/18 the ankles, 10/19
+the heels and 11/20 the toes (17 cm from the ankle against the heel's 11 cm); 3/12 the shoulders,
+4/13 the elbows, 5/14 mid-forearms, 6/15 the wrists, 22/21 the hand tips (within 5 and 15 cm of
+the wrists); 0 and 1 the head. With up x (7 - 16) pointing where the toes do, joints 3 to 11
+and 22 are the dancer's right side. ``tests/test_tang2018.py`` holds these facts to the data.
+
+Positions are centimetres relative to ``center``; world = (joints + center) / 100 metres, Y-up,
+which puts the feet on the floor. The capture jitters from frame to frame, so joints are
+smoothed (Savitzky-Golay) before the fit.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import savgol_filter
+
+from core.contacts import detect_foot_contacts
+from core.errors import MotionFileError
+from core.joint_fit import fit_smpl_to_joints
+from core.motion import Motion
+from core.skeleton import FOOT_JOINTS, JOINT_INDEX, N_JOINTS, forward_kinematics
+
+# SMPL joint: tang2018 joint, or a pair whose midpoint stands for it.
+TANG_TO_SMPL: dict[str, int | tuple[int, int]] = {
+    "pelvis": (7, 16),
+    "left_hip": 16, "right_hip": 7, "left_knee": 17, "right_knee": 8,
+    "left_ankle": 18, "right_ankle": 9, "left_foot": 20, "right_foot": 11,
+    "neck": (3, 12), "head": (0, 1),
+    "left_shoulder": 12, "right_shoulder": 3, "left_elbow": 13, "right_elbow": 4,
+    "left_wrist": 15, "right_wrist": 6, "left_hand": 21, "right_hand": 22,
+}  # fmt: skip
+_BONE_NAMES = [
+    ("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("left_ankle", "left_foot"),
+    ("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("right_ankle", "right_foot"),
+    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"), ("left_wrist", "left_hand"),
+    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("right_wrist", "right_hand"),
+    ("pelvis", "neck"), ("neck", "head"),
+    ("right_hip", "left_hip"), ("right_shoulder", "left_shoulder"),
+]  # fmt: skip
+FITTED_BONES = [(JOINT_INDEX[a], JOINT_INDEX[b]) for a, b in _BONE_NAMES]
+SMOOTHING_FRAMES = 7  # 0.28 s at 25 fps: removes frame-to-frame jitter, keeps beat-rate motion
+FOOT_JOINT_HEIGHT_M = 0.03  # the fitted foot joints rest this far above the floor
+
+
+def load_tang2018_joints(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+    """World joint positions (T, 23, 3) metres, Y-up, smoothed, and the frame rate.
+
+    Raises MotionFileError if the file is not a tang2018 ``.npz``.
+    """
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            joints, center, fps = data["joints"], data["center"], float(data["fps"])
+    except (OSError, KeyError, ValueError) as exc:
+        raise MotionFileError(f"{path.name}: not a tang2018 joints file ({exc})") from exc
+    if joints.ndim != 3 or joints.shape[1:] != (23, 3) or center.shape != (len(joints), 3):
+        raise MotionFileError(f"{path.name}: joints {joints.shape}, center {center.shape}")
+    world = (joints + center[:, None]) / 100.0
+    window = min(SMOOTHING_FRAMES, len(world) - (1 - len(world) % 2))
+    if window >= 5:
+        world = savgol_filter(world, window, polyorder=3, axis=0)
+    return world.astype(np.float64), fps
+
+
+def smpl_targets(world: np.ndarray) -> np.ndarray:
+    """Target positions of the SMPL joints (T, 24, 3), NaN where tang2018 has none."""
+    targets = np.full((len(world), N_JOINTS, 3), np.nan)
+    for name, source in TANG_TO_SMPL.items():
+        targets[:, JOINT_INDEX[name]] = (
+            world[:, list(source)].mean(axis=1) if isinstance(source, tuple) else world[:, source]
+        )
+    return targets
+
+
+def tang2018_motion(path: str | os.PathLike, iterations: int = 400) -> Motion:
+    """A tang2018 clip as SMPL motion: poses fitted to its bones, feet on the floor, contacts."""
+    return fit_tang2018(*load_tang2018_joints(path), iterations=iterations)
+
+
+def fit_tang2018(world: np.ndarray, fps: float, iterations: int = 400) -> Motion:
+    """SMPL motion fitted to tang2018 world joints (T, 23, 3) metres."""
+    poses, trans = fit_smpl_to_joints(smpl_targets(world), FITTED_BONES, iterations)
+    joints, _ = forward_kinematics(poses, trans)
+    # SMPL's legs are not the capture's length: stand the fitted feet on the floor.
+    lowest = np.percentile(joints[:, [FOOT_JOINTS[1], FOOT_JOINTS[3]], 1].min(axis=1), 2)
+    trans[:, 1] += FOOT_JOINT_HEIGHT_M - lowest
+    joints[..., 1] += FOOT_JOINT_HEIGHT_M - lowest
+    return Motion(poses=poses, trans=trans, fps=fps, contacts=detect_foot_contacts(joints, fps))
