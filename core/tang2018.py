@@ -40,7 +40,8 @@ _BONE_NAMES = [
     ("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("left_ankle", "left_foot"),
     ("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("right_ankle", "right_foot"),
     ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"), ("left_wrist", "left_hand"),
-    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("right_wrist", "right_hand"),
+    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+    ("right_wrist", "right_hand"),
     ("pelvis", "neck"), ("neck", "head"),
     ("right_hip", "left_hip"), ("right_shoulder", "left_shoulder"),
 ]  # fmt: skip
