@@ -49,12 +49,15 @@ def fit_smpl_to_joints(
     bones: list[tuple[int, int]],
     iterations: int = 400,
     learning_rate: float = 0.05,
+    sequence_starts: list[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """SMPL ``poses`` (T, 24, 3) and ``trans`` (T, 3) whose bones point like the targets'.
 
     targets : (T, 24, 3) metres, Y-up, the target position of each SMPL joint, NaN where the
         source has no such joint; both hips must be given (the root follows their midpoint)
     bones : (parent, child) SMPL joint pairs whose directions are matched; both ends given
+    sequence_starts : frames where a new clip begins when several are fitted in one batch (much
+        faster than one by one: the cost is per operation, not per frame); smoothing stops there
     """
     target = torch.as_tensor(targets, dtype=torch.float32)
     hip_mid = target[:, list(HIPS)].mean(dim=1)
@@ -63,6 +66,10 @@ def fit_smpl_to_joints(
     trans = (hip_mid - rest_drop).clone().requires_grad_(True)
     parents, children = (list(index) for index in zip(*bones, strict=True))
     wanted = torch.nn.functional.normalize(target[:, children] - target[:, parents], dim=-1)
+    continuous = torch.ones(len(target) - 1)
+    for start in sequence_starts or []:
+        if 0 < start < len(target):
+            continuous[start - 1] = 0.0
     optimizer = torch.optim.Adam([poses, trans], lr=learning_rate)
     for _ in range(iterations):
         joints = forward_kinematics_torch(poses, trans)
@@ -71,7 +78,8 @@ def fit_smpl_to_joints(
         loss = (
             loss + ROOT_WEIGHT * ((joints[:, list(HIPS)].mean(dim=1) - hip_mid) ** 2).sum(-1).mean()
         )
-        loss = loss + SMOOTHNESS_WEIGHT * ((poses[1:] - poses[:-1]) ** 2).sum(-1).mean()
+        change = ((poses[1:] - poses[:-1]) ** 2).sum(-1).mean(-1)
+        loss = loss + SMOOTHNESS_WEIGHT * (change * continuous).mean()
         loss = loss + REST_WEIGHT * (poses**2).sum(-1).mean()
         loss = loss + KNEE_HINGE_WEIGHT * (poses[:, list(KNEES), 1:] ** 2).sum(-1).mean()
         optimizer.zero_grad()

@@ -87,10 +87,28 @@ def tang2018_motion(path: str | os.PathLike, iterations: int = 400) -> Motion:
 
 def fit_tang2018(world: np.ndarray, fps: float, iterations: int = 400) -> Motion:
     """SMPL motion fitted to tang2018 world joints (T, 23, 3) metres."""
-    poses, trans = fit_smpl_to_joints(smpl_targets(world), FITTED_BONES, iterations)
-    joints, _ = forward_kinematics(poses, trans)
-    # SMPL's legs are not the capture's length: stand the fitted feet on the floor.
-    lowest = np.percentile(joints[:, [FOOT_JOINTS[1], FOOT_JOINTS[3]], 1].min(axis=1), 2)
-    trans[:, 1] += FOOT_JOINT_HEIGHT_M - lowest
-    joints[..., 1] += FOOT_JOINT_HEIGHT_M - lowest
-    return Motion(poses=poses, trans=trans, fps=fps, contacts=detect_foot_contacts(joints, fps))
+    return fit_tang2018_clips([(world, fps)], iterations)[0]
+
+
+def fit_tang2018_clips(
+    clips: list[tuple[np.ndarray, float]], iterations: int = 400
+) -> list[Motion]:
+    """Several clips' (world joints, fps) fitted in one batch: SMPL motion per clip, feet on the
+    floor, foot contacts detected."""
+    lengths = [len(world) for world, _ in clips]
+    starts = np.cumsum([0, *lengths])
+    targets = np.concatenate([smpl_targets(world) for world, _ in clips])
+    poses, trans = fit_smpl_to_joints(
+        targets, FITTED_BONES, iterations, sequence_starts=starts[1:-1].tolist()
+    )
+    motions = []
+    for (_, fps), a, b in zip(clips, starts[:-1], starts[1:], strict=True):
+        clip_poses, clip_trans = poses[a:b], trans[a:b].copy()
+        joints, _ = forward_kinematics(clip_poses, clip_trans)
+        # SMPL's legs are not the capture's length: stand the fitted feet on the floor.
+        lowest = np.percentile(joints[:, [FOOT_JOINTS[1], FOOT_JOINTS[3]], 1].min(axis=1), 2)
+        clip_trans[:, 1] += FOOT_JOINT_HEIGHT_M - lowest
+        joints[..., 1] += FOOT_JOINT_HEIGHT_M - lowest
+        contacts = detect_foot_contacts(joints, fps)
+        motions.append(Motion(poses=clip_poses, trans=clip_trans, fps=fps, contacts=contacts))
+    return motions

@@ -1,10 +1,12 @@
-"""Evaluate MotionBeat encoders on held-out exactly synchronised pairs.
+"""Evaluate MotionBeat encoders on held-out pairs: retrieval and beat-jitter discrimination.
 
     python -m training.evaluate CHECKPOINT [--config train.toml] [--device auto]
 
-On the validation synthetic pairs of the training config (never trained on):
-- retrieval: music-to-motion and motion-to-music recall@1/5/10, one window per clip, so that no
-  overlapping window of the same clip competes with the true match;
+On the validation pairs of the training config (never trained on): the last synthetic clips,
+or tang2018's test pairs:
+- retrieval: music-to-motion and motion-to-music recall@1/5/10 per clip (its first window) and
+  per window (all non-overlapping windows of all clips), so that no overlapping window of the
+  same clip competes with the true match;
 - beat-jitter discrimination: the share of (window, shift) cases where the music scores the
   aligned motion above the same motion shifted by -1, -1/2, +1/2 or +1 beat, which is the
   fine-grained rhythmic discrimination MotionBeat claims (arXiv 2510.13244).
@@ -72,16 +74,28 @@ def jitter_discrimination(audio: np.ndarray, motion: np.ndarray, jitter: np.ndar
     return float(np.mean(aligned[:, None] > shifted))
 
 
+def non_overlapping(clip_index: np.ndarray, windows_apart: int) -> np.ndarray:
+    """Indices of every ``windows_apart``-th window of each clip (windows step one bar)."""
+    clips, first_of_clip = np.unique(clip_index, return_index=True)
+    position = np.arange(len(clip_index)) - first_of_clip[np.searchsorted(clips, clip_index)]
+    return np.flatnonzero(position % windows_apart == 0)
+
+
 def evaluate(model: MotionBeat, windows: Windows, device: torch.device) -> dict[str, float]:
+    """Retrieval per clip and per window, and beat-jitter discrimination (see the module)."""
     audio, motion, jitter = embed_windows(model, windows, device)
-    first = np.unique(windows.clip_index, return_index=True)[1]
-    figures = {
-        f"music->motion R@{k}": v for k, v in recall_at_k(audio[first], motion[first]).items()
+    window_bars = windows.bar_phase.shape[1] // model.config.beats_per_bar
+    levels = {
+        "clip": np.unique(windows.clip_index, return_index=True)[1],
+        "window": non_overlapping(windows.clip_index, window_bars),
     }
-    figures |= {
-        f"motion->music R@{k}": v for k, v in recall_at_k(motion[first], audio[first]).items()
-    }
-    figures["jitter discrimination"] = jitter_discrimination(audio, motion, jitter)
+    figures = {}
+    for level, rows in levels.items():
+        for k, v in recall_at_k(audio[rows], motion[rows]).items():
+            figures[f"{level} m>d R@{k}"] = v
+        for k, v in recall_at_k(motion[rows], audio[rows]).items():
+            figures[f"{level} d>m R@{k}"] = v
+    figures["jitter"] = jitter_discrimination(audio, motion, jitter)
     return figures
 
 
@@ -105,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluate: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     n_clips = len(np.unique(validation.clip_index))
-    print(f"held-out synthetic pairs: {n_clips} clips, {len(validation)} windows")
+    print(
+        f"held-out {config.data} pairs: {n_clips} clips, {len(validation)} windows "
+        "(m>d: music to dance, d>m: dance to music; jitter: beat-jitter discrimination)"
+    )
     columns = list(next(iter(rows.values())))
     print(f"| model | {' | '.join(columns)} |\n|---|{'---|' * len(columns)}")
     for name, figures in rows.items():

@@ -41,6 +41,7 @@ from core.model.checkpoint import resolve_device
 from training.data import Windows, cached_windows
 from training.losses import embodied_contrastive_loss, structural_rhythm_alignment_loss
 from training.synthetic import load_drum_kits, synthetic_clip
+from training.tang2018_pairs import fitted_motions, split_names, tang2018_clip
 
 
 class TrainingError(MotionBeatError):
@@ -61,6 +62,7 @@ class TrainConfig:
     checkpoint_every: int = 200
     log_every: int = 10
     seed: int = 0
+    data: str = "synthetic"  # or "tang2018" (research use only)
     synthetic_clips: int = 400
     validation_clips: int = 40
     window_bars: int = 4
@@ -84,25 +86,41 @@ class TrainConfig:
 def training_windows(
     config: TrainConfig, model_config: MotionBeatConfig
 ) -> tuple[Windows, Windows]:
-    """Train and validation windows of the synthetic pairs (validation: the last clips)."""
-    kits = load_drum_kits(model_config.sample_rate)
+    """Train and validation windows of the configured data.
+
+    synthetic: the validation windows are the last ``validation_clips`` clips;
+    tang2018: train on its training pairs, validate on its test pairs (splits.json).
+    """
     cache = Path(config.cache_dir) if config.cache_dir else None
-    total = config.synthetic_clips + config.validation_clips
+    if config.data == "synthetic":
+        kits = load_drum_kits(model_config.sample_rate)
+        total = config.synthetic_clips + config.validation_clips
+        sources = {
+            f"synthetic-{config.seed}-{i}-{config.window_bars}": (
+                lambda i=i: synthetic_clip(i, config.seed, model_config, config.window_bars, kits)
+            )
+            for i in range(total)
+        }
+        n_train = config.synthetic_clips
+    elif config.data == "tang2018":
+        train_names, test_names = split_names("train"), split_names("test")
+        motions = fitted_motions(train_names + test_names, Path(config.cache_dir or ".cache"))
+        sources = {
+            f"tang2018-{n}": (lambda n=n: tang2018_clip(n, motions[n], model_config))
+            for n in train_names + test_names
+        }
+        n_train = len(train_names)
+    else:
+        raise TrainingError(f"unknown data '{config.data}': synthetic or tang2018")
     parts = []
-    for index in tqdm(range(total), desc="featurising", leave=False, disable=not is_main()):
-        windows = cached_windows(
-            f"synthetic-{config.seed}-{index}-{config.window_bars}",
-            lambda index=index: synthetic_clip(
-                index, config.seed, model_config, config.window_bars, kits
-            ),
-            model_config,
-            config.window_bars,
-            cache,
-        )
+    for index, (name, make_clip) in enumerate(
+        tqdm(sources.items(), desc="featurising", leave=False, disable=not is_main())
+    ):
+        windows = cached_windows(name, make_clip, model_config, config.window_bars, cache)
         windows.clip_index[:] = index
         parts.append(windows)
     every = Windows.concatenate(parts)
-    validation = every.clip_index >= config.synthetic_clips
+    validation = every.clip_index >= n_train
     return every.subset(np.flatnonzero(~validation)), every.subset(np.flatnonzero(validation))
 
 
