@@ -1,9 +1,10 @@
 """Pretraining on the CPU: the loss falls, resume is exact, faults stop with a clear message."""
 
+import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from tests.conftest import ROOT
 from training.pretrain import TrainConfig, TrainingError, to_tensors, train, training_losses
 
 TINY_MODEL = {"width": 32, "heads": 2, "audio_layers": 1, "motion_layers": 1, "embed_dim": 16}
+NO_DROPOUT = {**TINY_MODEL, "dropout": 0.0}  # nothing random in the forward pass
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +92,15 @@ def test_resume_refuses_a_checkpoint_of_another_model(config, tmp_path):
         train(other, tmp_path, resume=True, device_name="cpu")
 
 
-def test_torchrun_trains_on_two_processes(config, tmp_path):
+def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_path):
+    run = replace(config, steps=4, batch_size=8, checkpoint_every=4, model=NO_DROPOUT)
     toml = tmp_path / "train.toml"
-    model = "\n".join(f"{k} = {v}" for k, v in TINY_MODEL.items())
+    train_table = {k: v for k, v in asdict(run).items() if k != "model"}
     toml.write_text(
-        f"[train]\nsteps = 4\nbatch_size = 8\nsynthetic_clips = 8\nvalidation_clips = 2\n"
-        f'cache_dir = "{config.cache_dir}"\n[model]\n{model}\n'
+        "[train]\n"
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in train_table.items())
+        + "[model]\n"
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in NO_DROPOUT.items())
     )
     result = subprocess.run(
         [
@@ -119,4 +124,26 @@ def test_torchrun_trains_on_two_processes(config, tmp_path):
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert read_checkpoint(tmp_path / "run" / "checkpoint.pt")["step"] == 4
+    checkpoint = read_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert checkpoint["step"] == 4
+    # DistributedDataParallel averaged the two processes' gradients: one process that averages
+    # the gradients of the same two half-batches has the same Adam first moments (a running mean
+    # of the gradients). Weights are no fingerprint: the attention key biases get round-off
+    # gradients (softmax ignores them) that Adam scales up to full steps.
+    torch.manual_seed(run.seed)
+    windows, _ = pretrain.training_windows(run, model_config(run))
+    model = MotionBeat(model_config(run))
+    optimizer, schedule = pretrain.optimizer_and_schedule(model, run)
+    for step in range(run.steps):
+        indices = pretrain.batch_indices(run, step, len(windows))
+        optimizer.zero_grad()
+        for rank in range(2):
+            half = to_tensors(windows.subset(indices[rank::2]), torch.device("cpu"))
+            (training_losses(model, half, run, model.config)["total"] / 2).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
+        optimizer.step()
+        schedule.step()
+    for name, weights in model.state_dict().items():
+        torch.testing.assert_close(
+            checkpoint["model"][name], weights, atol=1e-5, rtol=1e-4, msg=name
+        )

@@ -186,6 +186,19 @@ def training_losses(
     return {"total": total, "ecl": ecl, "sral": sral, "heads": heads}
 
 
+class Objective(torch.nn.Module):
+    """The model and its losses in one forward, so DistributedDataParallel can wrap it whole
+    (it synchronises gradients only for what runs through its own forward)."""
+
+    def __init__(self, model: MotionBeat, config: TrainConfig):
+        super().__init__()
+        self.model = model
+        self.config = config
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return training_losses(self.model, batch, self.config, self.model.config)
+
+
 def batch_indices(config: TrainConfig, step: int, n_windows: int) -> np.ndarray:
     """The batch of a step: drawn from (seed, step) alone, so a resumed run draws the same."""
     rng = np.random.default_rng([config.seed, step])
@@ -198,6 +211,17 @@ def learning_rate_factor(config: TrainConfig, step: int) -> float:
         return (step + 1) / config.warmup_steps
     progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
     return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def optimizer_and_schedule(model: MotionBeat, config: TrainConfig):
+    """AdamW and its warmup-then-cosine learning-rate schedule."""
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: learning_rate_factor(config, s)
+    )
+    return optimizer, schedule
 
 
 def is_main() -> bool:
@@ -229,12 +253,7 @@ def train(
 
     train_windows, _ = training_windows(config, model_config)
     model = MotionBeat(model_config).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: learning_rate_factor(config, s)
-    )
+    optimizer, schedule = optimizer_and_schedule(model, config)
     start = 0
     checkpoint_path = out / "checkpoint.pt"
     if resume and checkpoint_path.is_file():
@@ -246,7 +265,8 @@ def train(
         schedule.load_state_dict(state["schedule"])
         torch.set_rng_state(state["torch_rng"].cpu())
         start = int(state["step"])
-    wrapped = DistributedDataParallel(model) if distributed else model
+    objective = Objective(model, config)
+    wrapped = DistributedDataParallel(objective) if distributed else objective
     writer = None
     if is_main():
         from torch.utils.tensorboard import SummaryWriter
@@ -268,9 +288,7 @@ def train(
         batch = to_tensors(train_windows.subset(indices), device)
         model.train()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            losses = training_losses(
-                wrapped.module if distributed else wrapped, batch, config, model_config
-            )
+            losses = wrapped(batch)
         if not torch.isfinite(losses["total"]):
             terms = ", ".join(f"{k} {v.item():.4g}" for k, v in losses.items())
             raise TrainingError(
@@ -285,7 +303,10 @@ def train(
         if writer is not None and (done % config.log_every == 0 or done == last):
             for name, value in losses.items():
                 writer.add_scalar(f"loss/{name}", value.item(), done)
-            writer.add_scalar("clips_per_second", done_clips(config, done - start, started), done)
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            writer.add_scalar(
+                "clips_per_second", (done - start) * config.batch_size / elapsed, done
+            )
             progress.set_postfix(loss=f"{losses['total'].item():.3f}")
         if is_main() and (done % config.checkpoint_every == 0 or done == last):
             save_checkpoint(
@@ -303,10 +324,6 @@ def train(
     if writer is not None:
         writer.close()
     return {k: v.item() for k, v in losses.items()}
-
-
-def done_clips(config: TrainConfig, steps: int, started: float) -> float:
-    return steps * config.batch_size / max(time.perf_counter() - started, 1e-9)
 
 
 def main(argv: list[str] | None = None) -> int:
