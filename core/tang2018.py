@@ -48,6 +48,10 @@ _BONE_NAMES = [
 FITTED_BONES = [(JOINT_INDEX[a], JOINT_INDEX[b]) for a, b in _BONE_NAMES]
 SMOOTHING_FRAMES = 7  # 0.28 s at 25 fps: removes frame-to-frame jitter, keeps beat-rate motion
 FOOT_JOINT_HEIGHT_M = 0.03  # the fitted foot joints rest this far above the floor
+# Adam steps of the fit. On DANCE_R_8 (400 frames): 150 steps at 0.08 give a 2.3 degree mean bone
+# direction error (95th percentile 5.8), 400 at 0.05 give 2.0 (4.9) in 2.7 times as long.
+FIT_ITERATIONS = 150
+FIT_LEARNING_RATE = 0.08
 
 
 def load_tang2018_joints(path: str | os.PathLike) -> tuple[np.ndarray, float]:
@@ -80,18 +84,18 @@ def smpl_targets(world: np.ndarray) -> np.ndarray:
     return targets
 
 
-def tang2018_motion(path: str | os.PathLike, iterations: int = 400) -> Motion:
+def tang2018_motion(path: str | os.PathLike, iterations: int = FIT_ITERATIONS) -> Motion:
     """A tang2018 clip as SMPL motion: poses fitted to its bones, feet on the floor, contacts."""
     return fit_tang2018(*load_tang2018_joints(path), iterations=iterations)
 
 
-def fit_tang2018(world: np.ndarray, fps: float, iterations: int = 400) -> Motion:
+def fit_tang2018(world: np.ndarray, fps: float, iterations: int = FIT_ITERATIONS) -> Motion:
     """SMPL motion fitted to tang2018 world joints (T, 23, 3) metres."""
     return fit_tang2018_clips([(world, fps)], iterations)[0]
 
 
 def fit_tang2018_clips(
-    clips: list[tuple[np.ndarray, float]], iterations: int = 400
+    clips: list[tuple[np.ndarray, float]], iterations: int = FIT_ITERATIONS
 ) -> list[Motion]:
     """Several clips' (world joints, fps) fitted in one batch: SMPL motion per clip, feet on the
     floor, foot contacts detected."""
@@ -99,7 +103,7 @@ def fit_tang2018_clips(
     starts = np.cumsum([0, *lengths])
     targets = np.concatenate([smpl_targets(world) for world, _ in clips])
     poses, trans = fit_smpl_to_joints(
-        targets, FITTED_BONES, iterations, sequence_starts=starts[1:-1].tolist()
+        targets, FITTED_BONES, iterations, FIT_LEARNING_RATE, sequence_starts=starts[1:-1].tolist()
     )
     motions = []
     for (_, fps), a, b in zip(clips, starts[:-1], starts[1:], strict=True):
