@@ -158,3 +158,15 @@ def test_bad_checkpoints_raise_model_file_error_and_run_nothing(tmp_path, corrup
     with pytest.raises(ModelFileError):
         load_model(path)
     assert not marker.exists()
+
+
+def test_switching_contact_guidance_off_removes_it():
+    model = MotionBeat(
+        MotionBeatConfig(
+            **{**CONFIG.to_dict(), "contact_guidance": False, "harmonics": CONFIG.harmonics}
+        )
+    )
+    assert all(b.attention.contact_scale is None for b in model.motion_encoder.blocks)
+    assert all(
+        b.attention.contact_scale is not None for b in MotionBeat(CONFIG).motion_encoder.blocks
+    )

@@ -143,7 +143,19 @@ def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_pa
         torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
         optimizer.step()
         schedule.step()
-    for name, weights in model.state_dict().items():
+    names = [name for name, _ in model.named_parameters()]
+    width = model.config.width
+    for index, state in optimizer.state_dict()["state"].items():
+        distributed, emulated = checkpoint["optimizer"]["state"][index]["exp_avg"], state["exp_avg"]
+        if names[index].endswith("attention.qkv.bias"):
+            # The key third is round-off both ways; compare the query and value thirds.
+            keep = torch.ones(3 * width, dtype=torch.bool)
+            keep[width : 2 * width] = False
+            distributed, emulated = distributed[keep], emulated[keep]
         torch.testing.assert_close(
-            checkpoint["model"][name], weights, atol=1e-5, rtol=1e-4, msg=name
+            distributed,
+            emulated,
+            atol=1e-6,
+            rtol=1e-3,
+            msg=lambda m, name=names[index]: f"{name}: {m}",
         )

@@ -151,7 +151,7 @@ class MotionBeat(nn.Module):
         self.config = config
         self.audio_encoder = BeatEncoder(config, config.n_mels, config.audio_layers, False)
         self.motion_encoder = BeatEncoder(
-            config, config.motion_features, config.motion_layers, True
+            config, config.motion_features, config.motion_layers, config.contact_guidance
         )
         self.audio_pool, self.motion_pool = (
             AttentionPooling(config.width),
