@@ -1,6 +1,7 @@
 """The motionbeat command line, run as a user runs it: a separate process."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -50,3 +51,36 @@ def test_bad_song_exits_1_with_one_line_on_stderr_and_writes_nothing(tmp_path, m
 def test_unknown_output_type_is_refused_before_any_work(demo_song, tmp_path):
     result = motionbeat("generate", str(demo_song), "--out", str(tmp_path / "dance.fbx"))
     assert result.returncode == 1 and ".npz or .blend" in result.stderr
+
+
+def test_the_same_song_and_seed_give_a_byte_identical_dance_across_thread_counts(
+    demo_song, tmp_path
+):
+    outputs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"dance-{threads}.npz"
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "NUMBA_NUM_THREADS": threads,
+        }
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "core.cli",
+                "generate",
+                str(demo_song),
+                "--out",
+                str(out),
+                "--seed",
+                "5",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
