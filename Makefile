@@ -41,6 +41,7 @@ build: setup
 
 bench: setup
 	$(VENV)/bin/python benchmarks/generate_to_blend.py
+	$(VENV)/bin/python benchmarks/keying.py
 
 clean:
 	rm -rf $(OUT) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache
