@@ -128,13 +128,10 @@ def bar_loudness(rms: np.ndarray, rms_times: np.ndarray, grid: BarGrid) -> np.nd
     rms : (frames,) RMS energy at ``rms_times`` seconds. Returns ``(n_bars,)`` float64.
     """
     starts = grid.beat_times[:: grid.beats_per_bar]
-    bar_of_frame = np.searchsorted(starts, rms_times, side="right") - 1
-    loudness = np.array(
-        [
-            rms[bar_of_frame == b].mean() if np.any(bar_of_frame == b) else 0.0
-            for b in range(grid.n_bars)
-        ]
-    )
+    bar_of_frame = np.clip(np.searchsorted(starts, rms_times, side="right") - 1, 0, grid.n_bars)
+    sums = np.bincount(bar_of_frame, weights=rms, minlength=grid.n_bars + 1)[: grid.n_bars]
+    counts = np.bincount(bar_of_frame, minlength=grid.n_bars + 1)[: grid.n_bars]
+    loudness = sums / np.maximum(counts, 1)  # a bar with no frames is silent
     ranks = np.argsort(np.argsort(loudness))
     return ranks / max(grid.n_bars - 1, 1)
 

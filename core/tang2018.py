@@ -84,16 +84,6 @@ def smpl_targets(world: np.ndarray) -> np.ndarray:
     return targets
 
 
-def tang2018_motion(path: str | os.PathLike, iterations: int = FIT_ITERATIONS) -> Motion:
-    """A tang2018 clip as SMPL motion: poses fitted to its bones, feet on the floor, contacts."""
-    return fit_tang2018(*load_tang2018_joints(path), iterations=iterations)
-
-
-def fit_tang2018(world: np.ndarray, fps: float, iterations: int = FIT_ITERATIONS) -> Motion:
-    """SMPL motion fitted to tang2018 world joints (T, 23, 3) metres."""
-    return fit_tang2018_clips([(world, fps)], iterations)[0]
-
-
 def fit_tang2018_clips(
     clips: list[tuple[np.ndarray, float]], iterations: int = FIT_ITERATIONS
 ) -> list[Motion]:

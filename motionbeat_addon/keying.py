@@ -19,11 +19,6 @@ from .conversion import pose_channels
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1}  # indices in Blender's keyframe interpolation enum
 
 
-def contact_property(name: str) -> str:
-    """Custom property of the armature object holding a foot contact channel."""
-    return f"contact_{name}"
-
-
 def _fcurve_container(obj: bpy.types.Object, action: bpy.types.Action):
     """The collection to create F-curves in: a channelbag (4.4+) or the action (4.2-4.3)."""
     if hasattr(action, "slots"):
@@ -85,7 +80,7 @@ def key_dance(
     for i in range(3):
         _key(container, 'pose.bones["pelvis"].location', i, "pelvis", frames, location[:, i])
     for c, contact in enumerate(CONTACT_NAMES):
-        prop = contact_property(contact)
+        prop = f"contact_{contact}"
         obj[prop] = 0.0
         _key(
             container,

@@ -8,7 +8,7 @@ from core.beats import BeatTrack
 from core.choreographer import choreograph
 from core.joint_fit import bone_direction_error, fit_smpl_to_joints
 from core.skeleton import PARENTS, forward_kinematics
-from core.tang2018 import FITTED_BONES, fit_tang2018, load_tang2018_joints, smpl_targets
+from core.tang2018 import FITTED_BONES, fit_tang2018_clips, load_tang2018_joints, smpl_targets
 from tests.conftest import SHARED_DATA, require_shared_data
 
 TANG = SHARED_DATA / "paired" / "tang2018"
@@ -43,7 +43,7 @@ def test_tang2018_joint_meanings_hold_on_the_data():
 
 def test_tang2018_clip_fits_smpl_bones_within_a_few_degrees():
     world, fps = load_tang2018_joints(require_shared_data(TANG) / "DANCE_W_30.npz")
-    motion = fit_tang2018(world[:200], fps, iterations=300)
+    (motion,) = fit_tang2018_clips([(world[:200], fps)], iterations=300)
     error = bone_direction_error(motion.joint_positions(), smpl_targets(world[:200]), FITTED_BONES)
     assert error.mean() < 5.0 and np.percentile(error, 95) < 12.0
     feet = motion.joint_positions()[:, [10, 11], 1]

@@ -48,7 +48,7 @@ def test_a_short_run_lowers_the_loss_on_a_fixed_batch(config, tmp_path):
     def loss(model):
         model.eval()
         with torch.no_grad():
-            return training_losses(model, batch, longer, model_config(longer))["total"].item()
+            return training_losses(model, batch, longer)["total"].item()
 
     torch.manual_seed(0)
     untrained = MotionBeat(model_config(longer))
@@ -139,7 +139,7 @@ def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_pa
         optimizer.zero_grad()
         for rank in range(2):
             half = to_tensors(windows.subset(indices[rank::2]), torch.device("cpu"))
-            (training_losses(model, half, run, model.config)["total"] / 2).backward()
+            (training_losses(model, half, run)["total"] / 2).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), run.grad_clip)
         optimizer.step()
         schedule.step()

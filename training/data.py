@@ -87,7 +87,8 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
     beats = clip.beat_times
     period = float(np.median(np.diff(beats)))
     bar = config.beats_per_bar
-    music = audio_tokens(clip.audio, beats, clip.first_downbeat_index, config)
+    frames = log_mel(clip.audio, config)
+    music = audio_tokens(clip.audio, beats, clip.first_downbeat_index, config, frames)
     dance = motion_tokens(
         clip.joints, clip.contacts, clip.fps, beats, clip.first_downbeat_index, config
     )
@@ -102,7 +103,6 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
         )
         for shift in JITTER_BEATS
     ]
-    frames = log_mel(clip.audio, config)
     rate = config.sample_rate / config.hop_length
     stretched = [
         beat_synchronous(frames, rate * f, beats, config.sub_beat_steps) for f in TEMPO_FACTORS

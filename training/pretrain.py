@@ -40,7 +40,7 @@ from core.model import MotionBeat, MotionBeatConfig, read_checkpoint, save_check
 from core.model.checkpoint import resolve_device
 from training.data import Windows, cached_windows
 from training.losses import embodied_contrastive_loss, structural_rhythm_alignment_loss
-from training.synthetic import load_drum_kits, synthetic_clip
+from training.synthetic import synthetic_clip
 from training.tang2018_pairs import fitted_motions, split_names, tang2018_clip
 
 
@@ -93,11 +93,10 @@ def training_windows(
     """
     cache = Path(config.cache_dir) if config.cache_dir else None
     if config.data == "synthetic":
-        kits = load_drum_kits(model_config.sample_rate)
         total = config.synthetic_clips + config.validation_clips
         sources = {
             f"synthetic-{config.seed}-{i}-{config.window_bars}": (
-                lambda i=i: synthetic_clip(i, config.seed, model_config, config.window_bars, kits)
+                lambda i=i: synthetic_clip(i, config.seed, model_config, config.window_bars)
             )
             for i in range(total)
         }
@@ -136,7 +135,6 @@ def training_losses(
     model: MotionBeat,
     batch: dict[str, torch.Tensor],
     config: TrainConfig,
-    model_config: MotionBeatConfig,
 ) -> dict[str, torch.Tensor]:
     """Every loss term for one batch; ``total`` is the one to minimise."""
     b, n = batch["bar_phase"].shape
@@ -177,7 +175,7 @@ def training_losses(
     sral = structural_rhythm_alignment_loss(
         torch.sigmoid(audio.pulse.float()),
         torch.sigmoid(motion.pulse.float()),
-        model_config.beats_per_bar,
+        model.config.beats_per_bar,
     )
     heads = F.binary_cross_entropy_with_logits(audio.pulse.float(), batch["onset"]) + (
         F.binary_cross_entropy_with_logits(motion.pulse.float(), batch["contact"])
@@ -196,7 +194,7 @@ class Objective(torch.nn.Module):
         self.config = config
 
     def forward(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return training_losses(self.model, batch, self.config, self.model.config)
+        return training_losses(self.model, batch, self.config)
 
 
 def batch_indices(config: TrainConfig, step: int, n_windows: int) -> np.ndarray:

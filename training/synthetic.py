@@ -8,6 +8,7 @@ so pairs can always be made and the default model needs no third-party data.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +41,10 @@ def synthesized_kit(rng: np.random.Generator, sr: int) -> DrumKit:
     return DrumKit(kicks=[kick(sr)], snares=snare, hats=hats)
 
 
+@functools.cache
 def load_drum_kits(sr: int, folder: Path = DRUMKITS) -> list[DrumKit]:
-    """The Hydrogen kits in ``folder`` (kick, snare and closed hat samples), or none."""
+    """The Hydrogen kits in ``folder`` (kick, snare and closed hat samples), or none; read once
+    per process, when the first clip is made."""
     kits = []
     for kit in sorted(p for p in folder.glob("*") if p.is_dir()):
         samples = {}
@@ -57,9 +60,7 @@ def load_drum_kits(sr: int, folder: Path = DRUMKITS) -> list[DrumKit]:
     return kits
 
 
-def synthetic_clip(
-    index: int, seed: int, config: MotionBeatConfig, bars: int, kits: list[DrumKit]
-) -> PairedClip:
+def synthetic_clip(index: int, seed: int, config: MotionBeatConfig, bars: int) -> PairedClip:
     """Pair number ``index`` of the synthetic set ``seed``: deterministic in both."""
     rng = np.random.default_rng([seed, index])
     sr = config.sample_rate
@@ -71,6 +72,7 @@ def synthetic_clip(
     track = BeatTrack(60.0 / period, beats, beats[:: config.beats_per_bar], config.beats_per_bar)
     dance = choreograph(SongAnalysis(duration, track), fps=FPS, seed=int(rng.integers(2**31)))
 
+    kits = load_drum_kits(sr)
     kit = kits[rng.integers(len(kits))] if kits else synthesized_kit(rng, sr)
     pick = lambda sounds: sounds[rng.integers(len(sounds))]  # noqa: E731
     audio = np.zeros(int(duration * sr))

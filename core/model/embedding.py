@@ -12,7 +12,7 @@ import torch
 from core.audio import load_audio
 from core.beats import track_beats
 from core.model.network import MotionBeat, bar_embeddings
-from core.model.tokens import song_tokens
+from core.model.tokens import audio_tokens
 
 
 @dataclass
@@ -50,7 +50,7 @@ def embed_song(song: str | os.PathLike, model: MotionBeat) -> SongEmbedding:
     config = model.config
     y = load_audio(song, sr=config.sample_rate)
     track = track_beats(y, config.sample_rate, config.beats_per_bar)
-    tokens = song_tokens(y, track, config)
+    tokens = audio_tokens(y, track.beats, track.first_downbeat_index, config)
     device = next(model.parameters()).device
     mel = torch.from_numpy(tokens.mel)[None].to(device)
     phase = torch.from_numpy(tokens.bar_phase)[None].to(device)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
-from core.beats import BeatTrack
 from core.model.config import MotionBeatConfig
 
 MEL_DB_SCALE = 40.0  # log-mel dB in about [-80, 0] maps to about [-1, 1]
@@ -103,20 +102,21 @@ def onset_envelope(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
 
 
 def audio_tokens(
-    y: np.ndarray, beat_times: np.ndarray, first_downbeat_index: int, config: MotionBeatConfig
+    y: np.ndarray,
+    beat_times: np.ndarray,
+    first_downbeat_index: int,
+    config: MotionBeatConfig,
+    mel_frames: np.ndarray | None = None,
 ) -> AudioTokens:
-    """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)."""
+    """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)
+    mel_frames : ``log_mel(y, config)`` when the caller has it already."""
     rate = config.sample_rate / config.hop_length
     steps = config.sub_beat_steps
-    mel = beat_synchronous(log_mel(y, config), rate, beat_times, steps)
+    frames = log_mel(y, config) if mel_frames is None else mel_frames
+    mel = beat_synchronous(frames, rate, beat_times, steps)
     onset = beat_synchronous(onset_envelope(y, config)[:, None], rate, beat_times, steps)[..., 0]
     phase = bar_phase(len(mel), first_downbeat_index, config.beats_per_bar)
     return AudioTokens(mel, onset, phase, beat_times)
-
-
-def song_tokens(y: np.ndarray, beat_track: BeatTrack, config: MotionBeatConfig) -> AudioTokens:
-    """Tokens of a whole song: one per tracked beat interval."""
-    return audio_tokens(y, beat_track.beats, beat_track.first_downbeat_index, config)
 
 
 def motion_frame_features(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarray:
