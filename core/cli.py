@@ -3,6 +3,7 @@
     motionbeat analyze SONG [--json]
     motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
     motionbeat embed SONG --out EMB.npz [--model MODEL.pt] [--device auto|cpu|cuda]
+    motionbeat convert MOTION.bvh|.pkl|.npz --out OUT.npz|OUT.bvh [--fps 30]
     motionbeat demo-song OUT.wav
 
 Errors print one line on stderr and exit with status 1 (2 for a malformed command line).
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from core.choreographer import DEFAULT_FPS
 from core.demo_song import write_demo_song
-from core.errors import MotionBeatError
+from core.errors import MotionBeatError, MotionFileError
 from core.metrics import dance_metrics
 
 OUTPUT_SUFFIXES = (".npz", ".blend")
@@ -111,6 +112,18 @@ def _embed(args: argparse.Namespace) -> None:
     )
 
 
+def _convert(args: argparse.Namespace) -> None:
+    from core.bvh import write_smpl_bvh
+    from core.retarget import load_any_motion
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".npz", ".bvh"):
+        raise MotionFileError(f"{out.name}: the output is an .npz or a .bvh")
+    motion = load_any_motion(args.motion, args.fps)
+    written = motion.save_npz(out) if out.suffix.lower() == ".npz" else write_smpl_bvh(motion, out)
+    print(f"wrote {written}: {motion.n_frames} frames at {motion.fps:g} fps on the SMPL skeleton")
+
+
 def _demo_song(args: argparse.Namespace) -> None:
     print(f"wrote {write_demo_song(args.out)}")
 
@@ -139,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--model", default=None, help="checkpoint; the embedded model by default")
     embed.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     embed.set_defaults(run=_embed)
+
+    convert = verbs.add_parser(
+        "convert", help="motion (BVH of a known rig, AIST++ .pkl, .npz) to SMPL .npz or .bvh"
+    )
+    convert.add_argument("motion", help="MOTION.bvh, MOTION.pkl or MOTION.npz")
+    convert.add_argument("--out", required=True, help="OUT.npz (AMASS keys) or OUT.bvh (SMPL)")
+    convert.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
+    convert.set_defaults(run=_convert)
 
     demo = verbs.add_parser("demo-song", help="write the synthesised demo song")
     demo.add_argument("out", help="OUT.wav")

@@ -34,3 +34,22 @@ def detect_foot_contacts(joints: np.ndarray, fps: float) -> np.ndarray:
     floor = np.percentile(height, FLOOR_PERCENTILE, axis=0, keepdims=True)
     low = height - floor < HEIGHT_THRESHOLD_M
     return ((speed < SPEED_THRESHOLD_M_S) & low).astype(np.float32)
+
+
+FOOT_JOINT_HEIGHT_M = 0.03  # SMPL's foot joints stand this far above the floor
+STANDING_PERCENTILE = 2
+
+
+def stand_on_floor(trans: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shift a motion vertically so its feet stand on the floor (y = 0).
+
+    Retargeted or fitted motion keeps the source's foot heights only up to SMPL's leg length, so
+    the level its lower foot joint (toes) reaches in most frames is put at ``FOOT_JOINT_HEIGHT_M``.
+    trans : (T, 3) metres; joints : (T, 24, 3) metres, Y-up. Returns shifted copies of both.
+    """
+    toes = joints[:, [FOOT_JOINTS[1], FOOT_JOINTS[3]], UP_AXIS].min(axis=1)
+    lift = FOOT_JOINT_HEIGHT_M - np.percentile(toes, STANDING_PERCENTILE)
+    trans, joints = trans.copy(), joints.copy()
+    trans[:, UP_AXIS] += lift
+    joints[..., UP_AXIS] += lift
+    return trans, joints

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial.transform import Rotation, Slerp
 
 from core.errors import MotionFileError
 from core.skeleton import N_JOINTS, forward_kinematics
@@ -76,6 +77,33 @@ class Motion:
     def joint_positions(self) -> np.ndarray:
         """Global joint positions by forward kinematics: ``(T, 24, 3)`` float64 metres, Y-up."""
         return forward_kinematics(self.poses, self.trans)[0]
+
+    def resampled(self, fps: float) -> Motion:
+        """The motion at another frame rate: joint rotations by slerp, the pelvis linearly, foot
+        contacts from the nearest frame. Frames are at ``k / fps`` seconds up to the last source
+        frame's time; never dropped or repeated by an integer step (DESIGN.md §3)."""
+        if fps == self.fps:
+            return self
+        source_times = np.arange(self.n_frames) / self.fps
+        n_out = int(np.floor(source_times[-1] * fps + 1e-6)) + 1
+        times = np.arange(n_out) / fps
+        poses = np.empty((n_out, N_JOINTS, 3))
+        for j in range(N_JOINTS):
+            if self.n_frames == 1:
+                poses[:, j] = self.poses[0, j]
+                continue
+            slerp = Slerp(source_times, Rotation.from_rotvec(self.poses[:, j].astype(np.float64)))
+            poses[:, j] = slerp(times).as_rotvec()
+        trans = np.stack([np.interp(times, source_times, self.trans[:, k]) for k in range(3)], 1)
+        nearest = np.clip(np.rint(times * self.fps).astype(int), 0, self.n_frames - 1)
+        return Motion(
+            poses=poses,
+            trans=trans,
+            fps=fps,
+            contacts=self.contacts[nearest],
+            beats=self.beats,
+            downbeats=self.downbeats,
+        )
 
     def save_npz(self, path: str | os.PathLike) -> Path:
         """Write the AMASS-style ``.npz`` atomically (a crash leaves no half-written file)."""

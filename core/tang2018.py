@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import savgol_filter
 
-from core.contacts import detect_foot_contacts
+from core.contacts import detect_foot_contacts, stand_on_floor
 from core.errors import MotionFileError
 from core.joint_fit import fit_smpl_to_joints
 from core.motion import Motion
-from core.skeleton import FOOT_JOINTS, JOINT_INDEX, N_JOINTS, forward_kinematics
+from core.skeleton import JOINT_INDEX, N_JOINTS, forward_kinematics
 
 # SMPL joint: tang2018 joint, or a pair whose midpoint stands for it.
 TANG_TO_SMPL: dict[str, int | tuple[int, int]] = {
@@ -47,7 +47,6 @@ _BONE_NAMES = [
 ]  # fmt: skip
 FITTED_BONES = [(JOINT_INDEX[a], JOINT_INDEX[b]) for a, b in _BONE_NAMES]
 SMOOTHING_FRAMES = 7  # 0.28 s at 25 fps: removes frame-to-frame jitter, keeps beat-rate motion
-FOOT_JOINT_HEIGHT_M = 0.03  # the fitted foot joints rest this far above the floor
 # Adam steps of the fit. On DANCE_R_8 (400 frames): 150 steps at 0.08 give a 2.3 degree mean bone
 # direction error (95th percentile 5.8), 400 at 0.05 give 2.0 (4.9) in 2.7 times as long.
 FIT_ITERATIONS = 150
@@ -97,12 +96,10 @@ def fit_tang2018_clips(
     )
     motions = []
     for (_, fps), a, b in zip(clips, starts[:-1], starts[1:], strict=True):
-        clip_poses, clip_trans = poses[a:b], trans[a:b].copy()
-        joints, _ = forward_kinematics(clip_poses, clip_trans)
-        # SMPL's legs are not the capture's length: stand the fitted feet on the floor.
-        lowest = np.percentile(joints[:, [FOOT_JOINTS[1], FOOT_JOINTS[3]], 1].min(axis=1), 2)
-        clip_trans[:, 1] += FOOT_JOINT_HEIGHT_M - lowest
-        joints[..., 1] += FOOT_JOINT_HEIGHT_M - lowest
+        clip_poses = poses[a:b]
+        clip_trans, joints = stand_on_floor(
+            trans[a:b], forward_kinematics(clip_poses, trans[a:b])[0]
+        )
         contacts = detect_foot_contacts(joints, fps)
         motions.append(Motion(poses=clip_poses, trans=clip_trans, fps=fps, contacts=contacts))
     return motions
