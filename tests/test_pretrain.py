@@ -92,16 +92,62 @@ def test_resume_refuses_a_checkpoint_of_another_model(config, tmp_path):
         train(other, tmp_path, resume=True, device_name="cpu")
 
 
-def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_path):
-    run = replace(config, steps=4, batch_size=8, checkpoint_every=4, model=NO_DROPOUT)
-    toml = tmp_path / "train.toml"
-    train_table = {k: v for k, v in asdict(run).items() if k != "model"}
-    toml.write_text(
+def write_toml(path, config):
+    """``config`` as the TOML file ``training.pretrain --config`` reads."""
+    train_table = {k: v for k, v in asdict(config).items() if k != "model"}
+    path.write_text(
         "[train]\n"
         + "".join(f"{k} = {json.dumps(v)}\n" for k, v in train_table.items())
         + "[model]\n"
-        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in NO_DROPOUT.items())
+        + "".join(f"{k} = {json.dumps(v)}\n" for k, v in config.model.items())
     )
+    return path
+
+
+def run_pretrain(*args):
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_a_kill_during_a_checkpoint_write_resumes_from_the_last_whole_one(config, tmp_path):
+    toml = write_toml(tmp_path / "train.toml", config)
+    killer = ROOT / "tests" / "fault_scripts" / "kill_in_checkpoint_write.py"
+    straight = run_pretrain(
+        "-m", "training.pretrain", "--out", str(tmp_path / "a"), "--config", str(toml)
+    )
+    assert straight.returncode == 0, straight.stderr[-3000:]
+
+    # Killed in its second checkpoint write (step 8 of 12): step 4's file is whole.
+    killed = run_pretrain(str(killer), "2", "--out", str(tmp_path / "b"), "--config", str(toml))
+    assert killed.returncode == -9, killed.stderr[-3000:]
+    assert (tmp_path / "b" / "checkpoint.pt.partial").stat().st_size > 0
+    assert read_checkpoint(tmp_path / "b" / "checkpoint.pt")["step"] == 4
+
+    resumed = run_pretrain(
+        "-m", "training.pretrain", "--out", str(tmp_path / "b"), "--config", str(toml), "--resume"
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+
+    def final_losses(result):
+        return [line for line in result.stdout.splitlines() if line.startswith("final losses")]
+
+    assert len(final_losses(resumed)) == 1
+    assert final_losses(resumed) == final_losses(straight)
+    a = read_checkpoint(tmp_path / "a" / "checkpoint.pt")
+    b = read_checkpoint(tmp_path / "b" / "checkpoint.pt")
+    assert a["step"] == b["step"] == config.steps
+    for name, weights in a["model"].items():
+        assert torch.equal(weights, b["model"][name]), name
+
+
+def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_path):
+    run = replace(config, steps=4, batch_size=8, checkpoint_every=4, model=NO_DROPOUT)
+    toml = write_toml(tmp_path / "train.toml", run)
     result = subprocess.run(
         [
             sys.executable,
