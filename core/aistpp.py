@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import pickletools
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from core.skeleton import N_JOINTS, forward_kinematics
 
 AISTPP_FPS = 60.0
 MAX_PICKLE_BYTES = 512 * 1024 * 1024
+MAX_MEMO_INDEX = 1 << 20  # AIST++ files memoise a few dozen objects
 ALLOWED_GLOBALS = {
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
@@ -49,13 +51,23 @@ def load_arrays_pickle(path: str | os.PathLike) -> dict:
         raise MotionFileError(f"{path}: no such file")
     if path.stat().st_size > MAX_PICKLE_BYTES:
         raise MotionFileError(f"{path.name} is over {MAX_PICKLE_BYTES // 2**20} MiB")
+    return loads_arrays_pickle(path.read_bytes(), path.name)
+
+
+def loads_arrays_pickle(data: bytes, name: str = "pickle") -> dict:
+    """A pickled dict of arrays from bytes, loaded without running code. Raises MotionFileError."""
     try:
-        data = ArraysOnlyUnpickler(io.BytesIO(path.read_bytes())).load()
+        for opcode, argument, _ in pickletools.genops(data):
+            # The C unpickler sizes its memo by the largest index named: a few bytes asking for
+            # index 5e8 would allocate gigabytes (found by tests/fuzz).
+            if opcode.name.endswith("PUT") and argument > MAX_MEMO_INDEX:
+                raise pickle.UnpicklingError(f"memo index {argument} is past {MAX_MEMO_INDEX}")
+        loaded = ArraysOnlyUnpickler(io.BytesIO(data)).load()
     except Exception as exc:  # every decode fault, and every refusal, is the file's fault
-        raise MotionFileError(f"{path.name}: not a plain-data pickle ({exc})") from exc
-    if not isinstance(data, dict):
-        raise MotionFileError(f"{path.name}: holds a {type(data).__name__}, not a dict")
-    return data
+        raise MotionFileError(f"{name}: not a plain-data pickle ({exc})") from exc
+    if not isinstance(loaded, dict):
+        raise MotionFileError(f"{name}: holds a {type(loaded).__name__}, not a dict")
+    return loaded
 
 
 def load_aistpp_motion(path: str | os.PathLike) -> Motion:
@@ -63,17 +75,22 @@ def load_aistpp_motion(path: str | os.PathLike) -> Motion:
 
     Raises MotionFileError on a refused or malformed pickle or wrong shapes.
     """
-    name = Path(path).name
-    data = load_arrays_pickle(path)
+    return aistpp_motion(load_arrays_pickle(path), Path(path).name)
+
+
+def aistpp_motion(data: dict, name: str = "AIST++ motion") -> Motion:
+    """The Motion of an AIST++ motion dict (as ``load_aistpp_motion``). Raises MotionFileError."""
     try:
         poses = np.asarray(data["smpl_poses"], dtype=np.float64)
         trans = np.asarray(data["smpl_trans"], dtype=np.float64)
         scaling = float(np.asarray(data.get("smpl_scaling", 1.0)).reshape(-1)[0])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
         raise MotionFileError(f"{name}: missing or malformed smpl_* arrays ({exc})") from exc
-    n = len(poses)
+    n = poses.shape[0] if poses.ndim == 2 else 0
     if poses.shape != (n, N_JOINTS * 3) or trans.shape != (n, 3) or not 0 < n <= MAX_FRAMES:
         raise MotionFileError(f"{name}: smpl_poses {poses.shape}, smpl_trans {trans.shape}")
+    if not (np.isfinite(poses).all() and np.isfinite(trans).all()):
+        raise MotionFileError(f"{name}: smpl_poses or smpl_trans hold NaN or infinity")
     if not np.isfinite(scaling) or scaling <= 0:
         raise MotionFileError(f"{name}: smpl_scaling {scaling} is not a positive number")
     poses = poses.reshape(n, N_JOINTS, 3)

@@ -24,6 +24,7 @@ from core.skeleton import JOINT_NAMES, N_JOINTS, PARENTS, REST_OFFSETS
 
 MAX_BVH_BYTES = 1024 * 2**20
 MAX_JOINTS = 1000
+MAX_DEPTH = 100  # a chain from root to fingertip is under 30; the parser recurses per level
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 
 
@@ -128,10 +129,12 @@ class _Tokens:
         return self.items[self.position - 1][1]
 
 
-def _parse_joint(tokens: _Tokens, bvh: Bvh, parent: int, name: str) -> None:
+def _parse_joint(tokens: _Tokens, bvh: Bvh, parent: int, name: str, depth: int = 0) -> None:
     index = len(bvh.names)
     if index >= MAX_JOINTS:
         raise MotionFileError(f"{tokens.name}: over {MAX_JOINTS} joints")
+    if depth > MAX_DEPTH:
+        raise MotionFileError(f"{tokens.name}: joints nested over {MAX_DEPTH} deep")
     bvh.names.append(name)
     bvh.parents.append(parent)
     tokens.next("{")
@@ -154,7 +157,7 @@ def _parse_joint(tokens: _Tokens, bvh: Bvh, parent: int, name: str) -> None:
         if word == "}":
             return
         if word.upper() == "JOINT":
-            _parse_joint(tokens, bvh, index, tokens.next())
+            _parse_joint(tokens, bvh, index, tokens.next(), depth + 1)
         elif word.upper() == "END":
             tokens.next("SITE")
             tokens.next("{")
@@ -183,6 +186,12 @@ def read_bvh(path: str | os.PathLike) -> Bvh:
         text = path.read_text(encoding="utf-8", errors="strict")
     except (OSError, UnicodeDecodeError) as exc:
         raise MotionFileError(f"{name}: not a readable text file ({exc})") from exc
+    return parse_bvh(text, name)
+
+
+def parse_bvh(text: str, name: str = "BVH") -> Bvh:
+    """Parse BVH text; ``name`` starts every error message. Raises MotionFileError as
+    ``read_bvh`` does."""
     lines = text.splitlines()
     motion_line = next(
         (i for i, line in enumerate(lines) if line.strip().upper() == "MOTION"), None
