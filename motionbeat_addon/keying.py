@@ -1,8 +1,8 @@
 """Writing a dance into an action with bulk F-curve keys.
 
-Keys go through ``keyframe_points.add`` and ``foreach_set`` (DESIGN.md §6: 0.15 s for 24 bones
-over 5,400 frames against 149 s with ``keyframe_insert``). On Blender 4.4+ F-curves live in the
-action slot's channelbag; on 4.2-4.3 directly on the action.
+Keys go through ``keyframe_points.add``, ``foreach_set`` and ``handles_recalc`` (DESIGN.md §6;
+``benchmarks/keying.py`` measures it against ``keyframe_insert``). On Blender 4.4+ F-curves live
+in the action slot's channelbag; on 4.2-4.3 directly on the action.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from core.skeleton import CONTACT_NAMES, JOINT_NAMES
 from .armature import armature_data
 from .conversion import pose_channels
 
-INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1}  # indices in Blender's keyframe interpolation enum
+CONSTANT = 0  # the index of 'CONSTANT' in Blender's keyframe interpolation enum
 
 
 def _fcurve_container(obj: bpy.types.Object, action: bpy.types.Action):
@@ -37,7 +37,7 @@ def _key(
     group: str,
     frames: np.ndarray,
     values: np.ndarray,
-    interpolation: str = "LINEAR",
+    constant: bool = False,
 ) -> None:
     if isinstance(container, bpy.types.Action):  # Blender 4.2-4.3
         # Action.fcurves is gone from 5.0's types; it is the 4.2-4.3 API.
@@ -47,8 +47,11 @@ def _key(
     points = fcurve.keyframe_points
     points.add(len(frames))
     points.foreach_set("co", np.column_stack([frames, values]).astype(np.float32).ravel())
-    points.foreach_set("interpolation", np.full(len(frames), INTERPOLATION[interpolation]))
-    fcurve.update()
+    if constant:
+        points.foreach_set("interpolation", np.full(len(frames), CONSTANT, dtype=np.int32))
+    # Keys go in in time order, so only the handles need computing: update() would also sort,
+    # which is most of its cost.
+    points.handles_recalc()
 
 
 def key_dance(
@@ -56,9 +59,10 @@ def key_dance(
 ) -> bpy.types.Action:
     """Key ``motion`` on an SMPL armature object as a new action, frame 0 at ``frame_start``.
 
-    Every bone gets quaternion rotation keys on every frame, the pelvis location keys, and the
-    four foot contacts become custom properties keyed with constant interpolation. An action
-    already on the armature is kept (with a fake user), not overwritten.
+    Every bone gets quaternion rotation keys on every frame and the pelvis location keys, with
+    Blender's default Bezier interpolation and auto-clamped handles (as its Bake Action leaves
+    them); the four foot contacts become custom properties keyed with constant interpolation.
+    An action already on the armature is kept (with a fake user), not overwritten.
     """
     bones = armature_data(obj).bones
     rest_rotations = np.array([np.array(bones[n].matrix_local.to_3x3()) for n in JOINT_NAMES])
@@ -89,6 +93,6 @@ def key_dance(
             "Foot contacts",
             frames,
             motion.contacts[:, c],
-            interpolation="CONSTANT",
+            constant=True,
         )
     return action
