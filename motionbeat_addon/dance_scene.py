@@ -11,6 +11,7 @@ from core.motion import Motion
 from .armature import build_proxy_body, build_smpl_armature, check_smpl_armature
 from .keying import key_dance
 from .timeline import add_beat_markers, add_sound_strip, set_frame_range
+from .transaction import rolled_back_on_failure
 
 FRAME_START = 1
 
@@ -43,15 +44,17 @@ def write_dance(
     motion : at the scene's frame rate; song : the audio file the dance was made for
     armature : an SMPL armature to animate, or None to build one with a proxy body
     beat_markers : add a marker on every beat, not only on downbeats
+    Anything that raises on the way leaves the scene and the file as they were.
     """
     scene = context.scene
-    if armature is None:
-        armature = build_smpl_armature(context)
-        build_proxy_body(context, armature)
-    key_dance(armature, motion, name=f"{song.stem} dance", frame_start=FRAME_START)
-    set_frame_range(scene, motion.n_frames, FRAME_START)
-    add_sound_strip(scene, song, FRAME_START)
-    add_beat_markers(
-        scene, motion.downbeats, motion.beats if beat_markers else None, motion.fps, FRAME_START
-    )
+    with rolled_back_on_failure(scene, armature):
+        if armature is None:
+            armature = build_smpl_armature(context)
+            build_proxy_body(context, armature)
+        key_dance(armature, motion, name=f"{song.stem} dance", frame_start=FRAME_START)
+        set_frame_range(scene, motion.n_frames, FRAME_START)
+        add_sound_strip(scene, song, FRAME_START)
+        add_beat_markers(
+            scene, motion.downbeats, motion.beats if beat_markers else None, motion.fps, FRAME_START
+        )
     return armature

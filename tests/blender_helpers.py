@@ -16,6 +16,7 @@ def scene_snapshot(bpy) -> dict:
         "actions": sorted(a.name for a in bpy.data.actions),
         "meshes": sorted(m.name for m in bpy.data.meshes),
         "armatures": sorted(a.name for a in bpy.data.armatures),
+        "sounds": sorted(s.name for s in bpy.data.sounds),
         "strips": sorted(s.name for s in editor.strips) if editor else [],
         "markers": sorted((m.name, m.frame) for m in scene.timeline_markers),
         "frame_range": (scene.frame_start, scene.frame_end),

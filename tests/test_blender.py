@@ -120,3 +120,60 @@ def test_generating_again_on_the_selected_armature_keeps_its_previous_action(dem
     assert armature.animation_data.action != first
     assert first.name in bpy.data.actions and first.use_fake_user
     assert len([m for m in bpy.context.scene.timeline_markers if m.name.startswith("bar ")]) > 0
+
+
+@pytest.mark.parametrize("selected", [False, True], ids=["new-armature", "selected-armature"])
+def test_a_failure_while_writing_the_dance_leaves_the_scene_as_it_was(
+    demo_song, monkeypatch, selected
+):
+    import motionbeat_addon.dance_scene as dance_scene
+
+    generate(demo_song, seed=0, beat_markers=True)
+    (armature,) = armatures()
+    first_action = armature.animation_data.action
+    armature.select_set(selected)
+    bpy.context.view_layer.objects.active = armature if selected else None
+    before = scene_snapshot(bpy)
+
+    def markers_then_fail(*args, **kwargs):  # the last step: everything else is written
+        real_markers(*args, **kwargs)
+        raise OSError("disk full")
+
+    real_markers = dance_scene.add_beat_markers
+    monkeypatch.setattr(dance_scene, "add_beat_markers", markers_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate(demo_song, seed=1)
+    assert scene_snapshot(bpy) == before
+    assert armature.animation_data.action == first_action
+    assert not first_action.use_fake_user
+
+
+def test_generate_is_unavailable_in_edit_mode_and_changes_nothing(demo_song):
+    generate(demo_song)
+    (armature,) = armatures()
+    bpy.context.view_layer.objects.active = armature
+    bpy.ops.object.mode_set(mode="EDIT")
+    before = scene_snapshot(bpy)
+    assert not bpy.ops.motionbeat.generate_dance.poll()
+    with pytest.raises(RuntimeError, match="Switch to Object Mode"):
+        generate(demo_song)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    assert scene_snapshot(bpy) == before
+
+
+def test_a_linked_armature_is_refused_and_nothing_changes(demo_song, tmp_path):
+    generate(demo_song)
+    (armature,) = armatures()
+    library = tmp_path / "rig library.blend"
+    bpy.data.libraries.write(str(library), {armature})
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    with bpy.data.libraries.load(str(library), link=True) as (source, target):
+        target.objects = list(source.objects)
+    (linked,) = [o for o in target.objects if o.type == "ARMATURE"]
+    bpy.context.scene.collection.objects.link(linked)
+    bpy.context.view_layer.objects.active = linked
+    linked.select_set(True)
+    before = scene_snapshot(bpy)
+    with pytest.raises(RuntimeError, match="linked from a library"):
+        generate(demo_song)
+    assert scene_snapshot(bpy) == before
