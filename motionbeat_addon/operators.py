@@ -1,4 +1,11 @@
-"""The Generate Dance operator: reads its properties, calls core once, writes the result."""
+"""The Generate Dance operator.
+
+In the UI it is modal: the song is analysed and the dance choreographed on a worker thread
+(``job.py``) while Blender stays responsive, the panel and the status bar show progress, and Esc
+cancels with the scene untouched. The dance is keyed on the main thread when the worker is done,
+and the operator's UNDO flag makes that one undo step. Headless (``blender -b``, where timers
+never fire), from scripts, and on redo it runs synchronously through ``execute``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,15 @@ import bpy
 from core.errors import MotionBeatError
 from core.generate import generate_dance
 
+from . import job as jobs
 from .dance_scene import armature_to_animate, scene_fps, write_dance
+
+POLL_SECONDS = 0.1
+
+
+def _message(exc: BaseException) -> str:
+    """What the user reads: our errors speak for themselves, anything else is named."""
+    return str(exc) if isinstance(exc, MotionBeatError) else f"{type(exc).__name__}: {exc}"
 
 
 class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
@@ -28,29 +43,107 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         if context.mode != "OBJECT":
             cls.poll_message_set("Switch to Object Mode to generate a dance")
             return False
+        if jobs.running is not None:
+            cls.poll_message_set("A dance is being generated; Esc cancels it")
+            return False
         return True
 
-    def execute(self, context):
+    def _song(self) -> Path | None:
         if not self.filepath:
             self.report({"ERROR"}, "Choose a song first")
-            return {"CANCELLED"}
-        song = Path(bpy.path.abspath(self.filepath))
-        window_manager = context.window_manager
-        window_manager.progress_begin(0, 2)
-        try:
-            # Everything that can fail on bad input happens before the scene is touched.
-            armature = armature_to_animate(context)
-            analysis, motion = generate_dance(song, seed=self.seed, fps=scene_fps(context.scene))
-            window_manager.progress_update(1)
-            armature = write_dance(context, motion, song, armature, self.beat_markers)
-        except MotionBeatError as exc:
-            self.report({"ERROR"}, str(exc))
-            return {"CANCELLED"}
-        finally:
-            window_manager.progress_end()
+            return None
+        return Path(bpy.path.abspath(self.filepath))
+
+    def _finished(self, analysis, motion, armature) -> set[str]:
         self.report(
             {"INFO"},
             f"Keyed {motion.n_frames} frames on '{armature.name}' "
             f"({analysis.beat_track.tempo_bpm:.0f} BPM, {len(motion.downbeats)} bars)",
         )
         return {"FINISHED"}
+
+    def execute(self, context):
+        song = self._song()
+        if song is None:
+            return {"CANCELLED"}
+        try:
+            # Everything that can fail on bad input happens before the scene is touched.
+            armature = armature_to_animate(context)
+            analysis, motion = generate_dance(song, seed=self.seed, fps=scene_fps(context.scene))
+            armature = write_dance(context, motion, song, armature, self.beat_markers)
+        except MotionBeatError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return self._finished(analysis, motion, armature)
+
+    def invoke(self, context, event):
+        if bpy.app.background:
+            return self.execute(context)
+        song = self._song()
+        if song is None:
+            return {"CANCELLED"}
+        try:
+            armature = armature_to_animate(context)
+        except MotionBeatError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        # A name, not the object: the user may delete it while the worker runs.
+        self._armature_name = armature.name if armature is not None else None
+        self._song_path = song
+        jobs.running = jobs.GenerationJob(song, self.seed, scene_fps(context.scene)).start()
+        window_manager = context.window_manager
+        self._timer = window_manager.event_timer_add(POLL_SECONDS, window=context.window)
+        window_manager.modal_handler_add(self)
+        window_manager.progress_begin(0, 100)
+        self._show(context)
+        return {"RUNNING_MODAL"}
+
+    def _show(self, context) -> None:
+        job = jobs.running
+        if job is not None:
+            context.window_manager.progress_update(int(100 * job.progress))
+            context.workspace.status_text_set(
+                f"MotionBeat: {job.stage} in {job.song.name}... Esc to cancel"
+            )
+        for area in context.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+
+    def _stop(self, context) -> jobs.GenerationJob:
+        job = jobs.running
+        jobs.running = None
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        context.workspace.status_text_set(None)
+        self._show(context)
+        return job
+
+    def modal(self, context, event):
+        if event.type == "ESC":
+            self._stop(context).cancel()
+            self.report({"INFO"}, "Dance generation cancelled; the scene is unchanged")
+            return {"CANCELLED"}
+        if event.type != "TIMER" or not jobs.running.done:
+            if event.type == "TIMER":
+                self._show(context)
+            return {"PASS_THROUGH"}
+        job = self._stop(context)
+        if job.error is not None:
+            self.report({"ERROR"}, _message(job.error))
+            return {"CANCELLED"}
+        analysis, motion = job.result
+        try:
+            armature = None
+            if self._armature_name is not None:
+                armature = bpy.data.objects.get(self._armature_name)
+                if armature is None:
+                    raise MotionBeatError(
+                        f"'{self._armature_name}' was deleted while its dance was generated"
+                    )
+            if context.mode != "OBJECT":
+                raise MotionBeatError("Left Object Mode while the dance was generated; try again")
+            armature = write_dance(context, motion, self._song_path, armature, self.beat_markers)
+        except MotionBeatError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        return self._finished(analysis, motion, armature)

@@ -2,6 +2,8 @@
 
 import bpy
 
+from . import job as jobs
+
 
 class VIEW3D_PT_motionbeat(bpy.types.Panel):
     bl_label = "MotionBeat"
@@ -15,6 +17,12 @@ class VIEW3D_PT_motionbeat(bpy.types.Panel):
         layout.prop(settings, "audio_path")
         layout.prop(settings, "seed")
         layout.prop(settings, "beat_markers")
+        if jobs.running is not None:
+            layout.progress(
+                factor=jobs.running.progress,
+                type="BAR",
+                text=f"{jobs.running.stage.capitalize()}... Esc to cancel",
+            )
         operator = layout.operator("motionbeat.generate_dance", icon="SOUND")
         operator.filepath = settings.audio_path
         operator.seed = settings.seed

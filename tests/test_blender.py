@@ -177,3 +177,42 @@ def test_a_linked_armature_is_refused_and_nothing_changes(demo_song, tmp_path):
     with pytest.raises(RuntimeError, match="linked from a library"):
         generate(demo_song)
     assert scene_snapshot(bpy) == before
+
+
+def test_the_worker_job_computes_the_same_dance_as_the_synchronous_path(demo_song, demo_dance):
+    from motionbeat_addon.job import GenerationJob
+
+    job = GenerationJob(demo_song, seed=0, fps=30.0).start()
+    job.wait(120)
+    assert job.done and job.error is None and job.progress > 0.9
+    _, motion = job.result
+    np.testing.assert_array_equal(motion.poses, demo_dance[1].poses)
+
+
+def test_a_cancelled_job_yields_nothing_and_a_bad_song_yields_its_error(demo_song, tmp_path):
+    from core.errors import AudioLoadError
+    from motionbeat_addon.job import GenerationJob
+
+    job = GenerationJob(demo_song, seed=0, fps=30.0).start()
+    job.cancel()
+    job.wait(120)
+    assert job.done and job.result is None and job.error is None
+    (tmp_path / "empty.wav").write_bytes(b"")
+    bad = GenerationJob(tmp_path / "empty.wav", seed=0, fps=30.0).start()
+    bad.wait(120)
+    assert isinstance(bad.error, AudioLoadError) and bad.result is None
+
+
+def test_invoked_headless_the_operator_runs_synchronously(demo_song):
+    result = bpy.ops.motionbeat.generate_dance("INVOKE_DEFAULT", filepath=str(demo_song))
+    assert result == {"FINISHED"} and len(armatures()) == 1
+
+
+def test_no_second_generation_starts_while_one_runs(demo_song, monkeypatch):
+    import motionbeat_addon.job as jobs
+
+    monkeypatch.setattr(jobs, "running", jobs.GenerationJob(demo_song, seed=0, fps=30.0))
+    before = scene_snapshot(bpy)
+    with pytest.raises(RuntimeError, match="being generated"):
+        generate(demo_song)
+    assert scene_snapshot(bpy) == before
