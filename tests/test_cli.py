@@ -84,3 +84,31 @@ def test_the_same_song_and_seed_give_a_byte_identical_dance_across_thread_counts
         assert result.returncode == 0, result.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+PEAK_OF_CHILD = """
+import resource, subprocess, sys
+result = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(result.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.stderr.write(result.stderr)
+"""
+
+
+def test_a_30_minute_song_makes_a_dance_within_2_gib(demo_song, tmp_path):
+    import numpy as np
+    import soundfile
+
+    groove, rate = soundfile.read(str(demo_song), dtype="int16")
+    song = tmp_path / "thirty minutes.wav"
+    soundfile.write(str(song), np.tile(groove, int(np.ceil(1800 * rate / len(groove)))), rate)
+    out = tmp_path / "dance.npz"
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_CHILD, sys.executable, "-m", "core.cli", "generate"]
+        + [str(song), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    returncode, peak_kib = map(int, result.stdout.split())
+    assert returncode == 0, result.stderr[-2000:]
+    assert peak_kib < 2 * 2**20, f"peak memory {peak_kib / 2**20:.2f} GiB"
+    assert Motion.load_npz(out).duration > 1790
