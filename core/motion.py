@@ -79,15 +79,22 @@ class Motion:
         return forward_kinematics(self.poses, self.trans)[0]
 
     def resampled(self, fps: float) -> Motion:
-        """The motion at another frame rate: joint rotations by slerp, the pelvis linearly, foot
-        contacts from the nearest frame. Frames are at ``k / fps`` seconds up to the last source
-        frame's time; never dropped or repeated by an integer step (DESIGN.md §3)."""
+        """The motion at another frame rate: frames at ``k / fps`` seconds up to the last source
+        frame's time, sampled as ``sampled_at`` does; never dropped or repeated by an integer
+        step (DESIGN.md §3)."""
         if fps == self.fps:
             return self
+        n_out = int(np.floor((self.n_frames - 1) / self.fps * fps + 1e-6)) + 1
+        return self.sampled_at(np.arange(n_out) / fps, fps)
+
+    def sampled_at(self, times: np.ndarray, fps: float) -> Motion:
+        """A new motion whose frame i is this motion at ``times[i]`` seconds (clamped to its
+        span): joint rotations by slerp, the pelvis linearly, foot contacts from the nearest
+        frame. ``fps`` is the new motion's frame rate; beats and downbeats are kept as they are.
+        """
         source_times = np.arange(self.n_frames) / self.fps
-        n_out = int(np.floor(source_times[-1] * fps + 1e-6)) + 1
-        times = np.arange(n_out) / fps
-        poses = np.empty((n_out, N_JOINTS, 3))
+        times = np.clip(np.asarray(times, dtype=np.float64), 0.0, source_times[-1])
+        poses = np.empty((len(times), N_JOINTS, 3))
         for j in range(N_JOINTS):
             if self.n_frames == 1:
                 poses[:, j] = self.poses[0, j]

@@ -113,6 +113,10 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
     starts = range(first, len(music.mel) - n + 1, bar)
 
     def cut(array: np.ndarray, axis: int = 0) -> np.ndarray:
+        if not starts:  # a clip shorter than one window gives none
+            shape = list(array.shape)
+            shape[axis] = n
+            return np.zeros((0, *shape), dtype=array.dtype)
         return np.stack([np.take(array, range(s, s + n), axis=axis) for s in starts])
 
     half = lambda a: a.astype(np.float16)  # noqa: E731 - the cache holds half precision

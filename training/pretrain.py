@@ -40,6 +40,7 @@ from core.model import MotionBeat, MotionBeatConfig, read_checkpoint, save_check
 from core.model.checkpoint import resolve_device
 from training.data import Windows, cached_windows
 from training.losses import embodied_contrastive_loss, structural_rhythm_alignment_loss
+from training.pseudo_pairs import pseudo_pair, pseudo_pair_sources
 from training.synthetic import synthetic_clip
 from training.tang2018_pairs import fitted_motions, split_names, tang2018_clip
 
@@ -62,7 +63,7 @@ class TrainConfig:
     checkpoint_every: int = 200
     log_every: int = 10
     seed: int = 0
-    data: str = "synthetic"  # or "tang2018" (research use only)
+    data: str = "synthetic"  # or "tang2018" (research use only), or "pseudo" (CMU capture)
     synthetic_clips: int = 400
     validation_clips: int = 40
     window_bars: int = 4
@@ -89,7 +90,8 @@ def training_windows(
     """Train and validation windows of the configured data.
 
     synthetic: the validation windows are the last ``validation_clips`` clips;
-    tang2018: train on its training pairs, validate on its test pairs (splits.json).
+    tang2018: train on its training pairs, validate on its test pairs (splits.json);
+    pseudo: CMU capture warped onto game music, validated on held-out takes.
     """
     cache = Path(config.cache_dir) if config.cache_dir else None
     if config.data == "synthetic":
@@ -109,8 +111,16 @@ def training_windows(
             for n in train_names + test_names
         }
         n_train = len(train_names)
+    elif config.data == "pseudo":
+        train_pairs = pseudo_pair_sources("train")
+        every_pair = train_pairs + pseudo_pair_sources("validation")
+        sources = {
+            f"pseudo-{c.stem}-{s.stem}": (lambda c=c, s=s: pseudo_pair(c, s, model_config))
+            for c, s in every_pair
+        }
+        n_train = len(train_pairs)
     else:
-        raise TrainingError(f"unknown data '{config.data}': synthetic or tang2018")
+        raise TrainingError(f"unknown data '{config.data}': synthetic, tang2018 or pseudo")
     parts = []
     for index, (name, make_clip) in enumerate(
         tqdm(sources.items(), desc="featurising", leave=False, disable=not is_main())
