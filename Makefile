@@ -42,6 +42,10 @@ build: setup
 bench: setup
 	$(VENV)/bin/python benchmarks/generate_to_blend.py
 	$(VENV)/bin/python benchmarks/keying.py
+	$(VENV)/bin/python benchmarks/analysis_vs_librosa.py
+	$(VENV)/bin/python benchmarks/memory_long_song.py
+	$(VENV)/bin/python benchmarks/training_throughput.py
+	$(VENV)/bin/python benchmarks/tang2018_fit.py
 
 clean:
 	rm -rf $(OUT) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache
