@@ -170,3 +170,28 @@ def test_switching_contact_guidance_off_removes_it():
     assert all(
         b.attention.contact_scale is not None for b in MotionBeat(CONFIG).motion_encoder.blocks
     )
+
+
+def test_the_librosa_front_end_feeds_onset_chroma_and_mfccs_to_the_same_motion_encoder(
+    demo_song,
+):
+    from core.audio import load_audio
+    from core.model.tokens import audio_frames, log_mel
+
+    mel_config = MotionBeatConfig()
+    baseline = MotionBeatConfig(audio_front_end="librosa", audio_layers=0)
+    y = load_audio(demo_song)
+    frames = audio_frames(y, baseline)
+    assert frames.shape == (len(log_mel(y, mel_config)), baseline.audio_features)
+    assert (
+        baseline.audio_features == 33 and 0 <= frames[:, 1:13].min() <= frames[:, 1:13].max() <= 1
+    )
+    # Its tokens are cached apart from the model's; the model's cache keys stay as they were.
+    assert baseline.token_settings() != mel_config.token_settings()
+    assert "audio_front_end" not in mel_config.token_settings()
+    model = MotionBeat(baseline)
+    tokens = torch.from_numpy(frames[: 4 * 8].reshape(1, 4, 8, -1))
+    phase = torch.tensor([[0.0, 0.25, 0.5, 0.75]])
+    encoded = model.encode_audio(tokens, phase, torch.zeros(1, 4, dtype=torch.bool))
+    assert encoded.clip.shape == (1, baseline.embed_dim)
+    assert len(model.audio_encoder.blocks) == 0

@@ -21,9 +21,9 @@ import numpy as np
 
 from core.model.config import MotionBeatConfig
 from core.model.tokens import (
+    audio_frames,
     audio_tokens,
     beat_synchronous,
-    log_mel,
     motion_tokens,
 )
 
@@ -54,9 +54,10 @@ class PairedClip:
 class Windows:
     """Token windows of whole bars, stacked (W windows of N beats, S steps each).
 
-    mel (W, N, S, n_mels); onset (W, N, S); motion (W, N, S, F); contact (W, N, S);
-    bar_phase (W, N); jitter_motion (W, 4, N, S, F); jitter_contact (W, 4, N, S);
-    stretched_mel (W, 2, N, S, n_mels); clip_index (W,) which PairedClip each came from.
+    mel (W, N, S, audio_features: log-mel, or the baseline's librosa features); onset (W, N, S);
+    motion (W, N, S, F); contact (W, N, S); bar_phase (W, N); jitter_motion (W, 4, N, S, F);
+    jitter_contact (W, 4, N, S);
+    stretched_mel (W, 2, N, S, audio_features); clip_index (W,) which PairedClip each came from.
     """
 
     mel: np.ndarray
@@ -87,7 +88,7 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
     beats = clip.beat_times
     period = float(np.median(np.diff(beats)))
     bar = config.beats_per_bar
-    frames = log_mel(clip.audio, config)
+    frames = audio_frames(clip.audio, config)
     music = audio_tokens(clip.audio, beats, clip.first_downbeat_index, config, frames)
     dance = motion_tokens(
         clip.joints, clip.contacts, clip.fps, beats, clip.first_downbeat_index, config

@@ -1,6 +1,6 @@
 """Evaluate MotionBeat encoders on held-out pairs: retrieval and beat-jitter discrimination.
 
-    python -m training.evaluate CHECKPOINT [--config train.toml] [--device auto]
+    python -m training.evaluate CHECKPOINT [--config train.toml] [--baseline NAME=CKPT] [--device]
 
 On the validation pairs of the training config (never trained on): the last synthetic clips,
 or tang2018's test pairs:
@@ -10,7 +10,9 @@ or tang2018's test pairs:
 - beat-jitter discrimination: the share of (window, shift) cases where the music scores the
   aligned motion above the same motion shifted by -1, -1/2, +1/2 or +1 beat, which is the
   fine-grained rhythmic discrimination MotionBeat claims (arXiv 2510.13244).
-The same run scores a randomly initialised model of the same config as the baseline.
+The same run scores a randomly initialised model of the same config, and any ``--baseline``
+checkpoints: ``training/configs/baseline_librosa.toml`` trains the hand-made-features baseline
+(librosa onset, chroma and MFCCs into the same motion encoder and losses, no audio layers).
 """
 
 from __future__ import annotations
@@ -103,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--config", type=Path, help="the training TOML (for the validation set)")
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="NAME=CHECKPOINT",
+        help="another trained model to score in the same run (for example the librosa-features "
+        "baseline); it is fed its own tokens of the same validation clips; repeatable",
+    )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     args = parser.parse_args(argv)
     try:
@@ -115,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
             "random encoder": evaluate(MotionBeat(trained.config).to(device), validation, device),
             "MotionBeat": evaluate(trained, validation, device),
         }
+        for name, path in (entry.split("=", 1) for entry in args.baseline):
+            baseline = load_model(path, device)
+            rows[name] = evaluate(baseline, training_windows(config, baseline.config)[1], device)
     except MotionBeatError as exc:
         print(f"evaluate: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

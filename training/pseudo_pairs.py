@@ -30,6 +30,7 @@ CAPTURES = ("motion/cmu_subject05_bvh/05/*.bvh", "motion/cmu_salsa_60_61/*.bvh")
 MUSIC = "music/game/*.ogg"
 VALIDATION_TAKES = {"05", "10", "15", "20"}
 FPS = 30.0
+SONGS_PER_CAPTURE = 3  # each dance on three songs: 48 captures are few, songs are many
 DOUBLE_TIME = 1.5  # a song this much faster than the dance gets one dance beat per two beats
 
 
@@ -41,11 +42,15 @@ def _take(capture: Path) -> str:
 def pseudo_pair_sources(split: str, shared: Path = SHARED) -> list[tuple[Path, Path]]:
     """(capture, song) pairs of the ``train`` or ``validation`` split, in a fixed order.
 
-    Songs are dealt to captures in turn, so every clip has a different song where possible.
+    Songs are dealt to captures in turn, ``SONGS_PER_CAPTURE`` each.
     """
     captures = sorted(p for pattern in CAPTURES for p in shared.glob(pattern))
     songs = sorted(shared.glob(MUSIC))
-    pairs = [(capture, songs[i % len(songs)]) for i, capture in enumerate(captures)]
+    pairs = [
+        (capture, songs[(SONGS_PER_CAPTURE * i + k) % len(songs)])
+        for i, capture in enumerate(captures)
+        for k in range(SONGS_PER_CAPTURE)
+    ]
     held_out = [(c, s) for c, s in pairs if _take(c) in VALIDATION_TAKES]
     return held_out if split == "validation" else [p for p in pairs if p not in held_out]
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from core.skeleton import N_JOINTS
 
 CONTACT_CHANNELS = 4
+N_MFCC = 20  # librosa's default
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,8 @@ class MotionBeatConfig:
     """Shapes and sizes of the MotionBeat encoders.
 
     sample_rate, hop_length, n_mels : the log-mel front-end (Hz, samples, bands)
+    audio_front_end : "mel" (scaled log-mel, the model) or "librosa" (onset strength, chroma and
+        MFCCs per frame: the hand-made-features baseline of the evaluation)
     sub_beat_steps : frames per beat token after resampling each beat to a fixed length
     beats_per_bar : bar length in beats, for bar phase
     width, heads, audio_layers, motion_layers, dropout : the transformer encoders
@@ -30,6 +33,7 @@ class MotionBeatConfig:
     sample_rate: int = 22050
     hop_length: int = 512
     n_mels: int = 80
+    audio_front_end: str = "mel"
     sub_beat_steps: int = 8
     beats_per_bar: int = 4
     width: int = 128
@@ -45,6 +49,11 @@ class MotionBeatConfig:
     contact_guidance: bool = True
 
     @property
+    def audio_features(self) -> int:
+        """Per-frame audio features: the log-mel bands, or onset + 12 chroma + MFCCs."""
+        return self.n_mels if self.audio_front_end == "mel" else 1 + 12 + N_MFCC
+
+    @property
     def motion_features(self) -> int:
         """Per-frame motion features: root-relative joints, joint velocities, contacts."""
         return N_JOINTS * 3 * 2 + CONTACT_CHANNELS
@@ -52,7 +61,10 @@ class MotionBeatConfig:
     def token_settings(self) -> dict:
         """The fields that shape the tokens (and so a feature cache); the rest shape the model."""
         names = ("sample_rate", "hop_length", "n_mels", "sub_beat_steps", "beats_per_bar")
-        return {name: getattr(self, name) for name in names}
+        settings = {name: getattr(self, name) for name in names}
+        if self.audio_front_end != "mel":  # older caches and checkpoints predate the field
+            settings["audio_front_end"] = self.audio_front_end
+        return settings
 
     def to_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

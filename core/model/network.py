@@ -149,7 +149,7 @@ class MotionBeat(nn.Module):
     def __init__(self, config: MotionBeatConfig):
         super().__init__()
         self.config = config
-        self.audio_encoder = BeatEncoder(config, config.n_mels, config.audio_layers, False)
+        self.audio_encoder = BeatEncoder(config, config.audio_features, config.audio_layers, False)
         self.motion_encoder = BeatEncoder(
             config, config.motion_features, config.motion_layers, config.contact_guidance
         )
@@ -166,7 +166,8 @@ class MotionBeat(nn.Module):
     def encode_audio(
         self, mel: torch.Tensor, bar_phase: torch.Tensor, padding: torch.Tensor
     ) -> Encoded:
-        """mel : (B, N, S, n_mels); bar_phase : (B, N); padding : (B, N) True where padded."""
+        """mel : (B, N, S, audio_features) frame features (log-mel for the model); bar_phase :
+        (B, N); padding : (B, N) True where padded."""
         hidden = self.audio_encoder(mel, bar_phase, padding)
         return self._heads(hidden, padding, self.audio_pool, self.audio_projection, self.onset_head)
 

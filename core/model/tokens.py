@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import librosa
 import numpy as np
 
-from core.model.config import MotionBeatConfig
+from core.model.config import N_MFCC, MotionBeatConfig
 
 MEL_DB_SCALE = 40.0  # log-mel dB in about [-80, 0] maps to about [-1, 1]
 VELOCITY_SCALE = 3.0  # joint speeds of dance, m/s, to order 1
@@ -95,6 +95,23 @@ def log_mel(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
     )
 
 
+def audio_frames(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
+    """The audio encoder's frame features at ``hop_length``: (frames, audio_features) float32.
+
+    ``log_mel`` for the model; for the "librosa" baseline front end, librosa's onset strength
+    (as ``onset_envelope``), chroma (``chroma_stft``, in [0, 1]) and MFCCs standardised per song.
+    """
+    if config.audio_front_end == "mel":
+        return log_mel(y, config)
+    sr, hop = config.sample_rate, config.hop_length
+    chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop)
+    mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=hop, n_mfcc=N_MFCC)
+    mfcc = (mfcc - mfcc.mean(axis=1, keepdims=True)) / (mfcc.std(axis=1, keepdims=True) + 1e-6)
+    n = min(chroma.shape[1], mfcc.shape[1])
+    onset = onset_envelope(y, config)[None, :n]
+    return np.concatenate([onset, chroma[:, :n], mfcc[:, :n]]).T.astype(np.float32)
+
+
 def onset_envelope(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
     """librosa's onset strength, scaled to [0, 1] by its 99th percentile: (frames,) float32."""
     onset = librosa.onset.onset_strength(y=y, sr=config.sample_rate, hop_length=config.hop_length)
@@ -109,10 +126,10 @@ def audio_tokens(
     mel_frames: np.ndarray | None = None,
 ) -> AudioTokens:
     """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)
-    mel_frames : ``log_mel(y, config)`` when the caller has it already."""
+    mel_frames : ``audio_frames(y, config)`` when the caller has it already."""
     rate = config.sample_rate / config.hop_length
     steps = config.sub_beat_steps
-    frames = log_mel(y, config) if mel_frames is None else mel_frames
+    frames = audio_frames(y, config) if mel_frames is None else mel_frames
     mel = beat_synchronous(frames, rate, beat_times, steps)
     onset = beat_synchronous(onset_envelope(y, config)[:, None], rate, beat_times, steps)[..., 0]
     phase = bar_phase(len(mel), first_downbeat_index, config.beats_per_bar)
