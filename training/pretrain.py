@@ -39,6 +39,7 @@ from core.errors import MotionBeatError
 from core.model import MotionBeat, MotionBeatConfig, read_checkpoint, save_checkpoint
 from core.model.checkpoint import resolve_device
 from training.data import Windows, cached_windows
+from training.file_pairs import file_pair, file_pair_sources
 from training.losses import embodied_contrastive_loss, structural_rhythm_alignment_loss
 from training.pseudo_pairs import pseudo_pair, pseudo_pair_sources
 from training.synthetic import synthetic_clip
@@ -63,7 +64,9 @@ class TrainConfig:
     checkpoint_every: int = 200
     log_every: int = 10
     seed: int = 0
-    data: str = "synthetic"  # or "tang2018" (research use only), or "pseudo" (CMU capture)
+    data: str = "synthetic"  # or "tang2018" (research use only), "pseudo" (CMU capture), "files"
+    motion_dir: str = ""  # data = "files": AIST++ .pkl, AMASS .npz or BVH motion files
+    music_dir: str = ""  # data = "files": their music, by file name or AIST++ music ID
     synthetic_clips: int = 400
     validation_clips: int = 40
     window_bars: int = 4
@@ -91,7 +94,8 @@ def training_windows(
 
     synthetic: the validation windows are the last ``validation_clips`` clips;
     tang2018: train on its training pairs, validate on its test pairs (splits.json);
-    pseudo: CMU capture warped onto game music, validated on held-out takes.
+    pseudo: CMU capture warped onto game music, validated on held-out takes;
+    files: the user's motion and music folders (training/file_pairs.py).
     """
     cache = Path(config.cache_dir) if config.cache_dir else None
     if config.data == "synthetic":
@@ -119,8 +123,19 @@ def training_windows(
             for c, s in every_pair
         }
         n_train = len(train_pairs)
+    elif config.data == "files":
+        train_pairs = file_pair_sources("train", Path(config.motion_dir), Path(config.music_dir))
+        every_pair = train_pairs + file_pair_sources(
+            "validation", Path(config.motion_dir), Path(config.music_dir)
+        )
+        sources = {
+            # The path keys the cache: two folders may hold files of the same name.
+            f"files-{m.resolve()}-{s.resolve()}": (lambda m=m, s=s: file_pair(m, s, model_config))
+            for m, s in every_pair
+        }
+        n_train = len(train_pairs)
     else:
-        raise TrainingError(f"unknown data '{config.data}': synthetic, tang2018 or pseudo")
+        raise TrainingError(f"unknown data '{config.data}': synthetic, tang2018, pseudo or files")
     parts = []
     for index, (name, make_clip) in enumerate(
         tqdm(sources.items(), desc="featurising", leave=False, disable=not is_main())
