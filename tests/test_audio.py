@@ -52,3 +52,19 @@ def test_truncated_file_raises(tmp_path):
     truncated.write_bytes(full[: len(full) // 3])
     with pytest.raises(AudioLoadError):
         load_audio(truncated)
+
+
+def test_an_8_khz_song_loads_at_the_analysis_rate(tmp_path):
+    y = load_audio(write_tone(tmp_path / "phone.wav", 3.0, sr=8000))
+    assert len(y) == pytest.approx(3.0 * SAMPLE_RATE, rel=0.01)
+
+
+def test_an_unreadable_file_raises_a_clear_error(tmp_path):
+    import os
+
+    path = write_tone(tmp_path / "locked.wav", 3.0)
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # root reads any file: there is no unreadable file to test
+        pytest.skip("running as a user who can read any file")
+    with pytest.raises(AudioLoadError, match="locked.wav"):
+        load_audio(path)
