@@ -254,6 +254,28 @@ def pose_from_channels(channels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return poses, trans
 
 
+def render_bar(move: Move, amplitude: float, beat_seconds: float, fps: float) -> Motion:
+    """One bar of ``move`` on a steady beat, as it runs into its own repeat: frames 0 .. 4 beats
+    inclusive. amplitude : scales the upper body's and pelvis's excursions from the neutral pose
+    (the feet keep their spots, so contacts stay true). Beats of the Motion are the bar's five
+    beat boundaries, seconds."""
+    key_beats, keys = key_channels([move, move])
+    neutral = _key_row(Key(0), 0.0)
+    keys[:, EULERS] = neutral[EULERS] + amplitude * (keys[:, EULERS] - neutral[EULERS])
+    keys[:, PELVIS] *= amplitude
+    n_frames = int(round(BEATS_PER_BAR * beat_seconds * fps)) + 1
+    beat_position = np.arange(n_frames) / fps / beat_seconds
+    poses, trans = pose_from_channels(sample_channels(key_beats, keys, beat_position))
+    joints, _ = forward_kinematics(poses, trans)
+    return Motion(
+        poses=poses,
+        trans=trans,
+        fps=fps,
+        contacts=detect_foot_contacts(joints, fps),
+        beats=np.arange(BEATS_PER_BAR + 1) * beat_seconds,
+    )
+
+
 def choreograph(song: SongAnalysis, fps: float = DEFAULT_FPS, seed: int = 0) -> Motion:
     """A dance for an analysed song.
 

@@ -4,6 +4,7 @@
     motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
     motionbeat embed SONG --out EMB.npz [--model MODEL.pt] [--device auto|cpu|cuda]
     motionbeat convert MOTION.bvh|.pkl|.npz --out OUT.npz|OUT.bvh [--fps 30]
+    motionbeat library build [SOURCES ...] [--procedural] [--tag TAG] --out LIB.npz
     motionbeat demo-song OUT.wav
 
 Errors print one line on stderr and exit with status 1 (2 for a malformed command line).
@@ -124,6 +125,29 @@ def _convert(args: argparse.Namespace) -> None:
     print(f"wrote {written}: {motion.n_frames} frames at {motion.fps:g} fps on the SMPL skeleton")
 
 
+def _library(args: argparse.Namespace) -> None:
+    from core.library import MotionLibrary, capture_library, procedural_library
+    from core.model import DEFAULT_MODEL, load_model
+    from core.retarget import load_any_motion
+
+    model = load_model(args.model or DEFAULT_MODEL, "cpu")
+    parts = [procedural_library(model)] if args.procedural else []
+    sources = []
+    for source in map(Path, args.sources):
+        files = sorted(source.rglob("*")) if source.is_dir() else [source]
+        motions = [f for f in files if f.suffix.lower() in (".bvh", ".pkl", ".npz")]
+        if source.is_dir() and not motions:
+            raise MotionFileError(f"{source}: holds no .bvh, .pkl or .npz motion")
+        tag = ",".join([*args.tag, source.name if source.is_dir() else source.parent.name])
+        sources += [(f.stem, load_any_motion(f), tag) for f in motions]
+    if sources:
+        parts.append(capture_library(sources, model))
+    if not parts:
+        raise MotionFileError("give motion files or folders, or --procedural")
+    library = MotionLibrary.concatenate(parts)
+    print(f"wrote {library.save(args.out)}: {len(library)} bar-long segments")
+
+
 def _demo_song(args: argparse.Namespace) -> None:
     print(f"wrote {write_demo_song(args.out)}")
 
@@ -160,6 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--out", required=True, help="OUT.npz (AMASS keys) or OUT.bvh (SMPL)")
     convert.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
     convert.set_defaults(run=_convert)
+
+    library = verbs.add_parser("library", help="build a motion library of bar-long segments")
+    library_verbs = library.add_subparsers(dest="library_verb", required=True)
+    build = library_verbs.add_parser("build", help="cut motion into bars and embed each bar")
+    build.add_argument("sources", nargs="*", help="motion files or folders (.bvh .pkl .npz)")
+    build.add_argument("--out", required=True, help="LIB.npz to write")
+    build.add_argument("--procedural", action="store_true", help="include the procedural moves")
+    build.add_argument("--tag", action="append", default=[], help="style tag for every segment")
+    build.add_argument("--model", default=None, help="checkpoint; the embedded model by default")
+    build.set_defaults(run=_library)
 
     demo = verbs.add_parser("demo-song", help="write the synthesised demo song")
     demo.add_argument("out", help="OUT.wav")

@@ -10,7 +10,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import find_peaks
 
-from core.skeleton import FOOT_JOINTS
+from core.skeleton import FOOT_JOINTS, JOINT_NAMES
 
 KINETIC_SMOOTHING_FRAMES = 5  # Bailando, utils/beat_align_score.py: G(kinetic_vel, 5)
 BAS_SIGMA_FRAMES = 3  # Bailando, utils/beat_align_score.py: exp(-d^2 / (2 * 9))
@@ -114,6 +114,82 @@ def foot_skate(joints: np.ndarray, contacts: np.ndarray, fps: float) -> float:
     if not in_contact.any():
         return 0.0
     return float(speed[in_contact].mean())
+
+
+def kinetic_features(joints: np.ndarray, fps: float) -> np.ndarray:
+    """Per joint: mean horizontal and vertical kinetic energy (per unit mass, (m/s)^2 / 2) and
+    mean energy expenditure (|acceleration|, m/s^2): ``(72,)``, joint-major.
+
+    Source: the kinetic features of the AIST++ API (``aist_plusplus/features/kinetic.py``),
+    which Bailando's ``utils/metrics_new.py`` uses for Div_k.
+    """
+    flat = [axis for axis in range(3) if axis != UP_AXIS]
+    velocity = np.diff(joints, axis=0) * fps  # (T-1, 24, 3)
+    acceleration = np.diff(velocity, axis=0) * fps
+    horizontal = 0.5 * np.sum(velocity[..., flat] ** 2, axis=-1).mean(axis=0)
+    vertical = 0.5 * (velocity[..., UP_AXIS] ** 2).mean(axis=0)
+    expenditure = np.linalg.norm(acceleration, axis=-1).mean(axis=0)
+    return np.stack([horizontal, vertical, expenditure], axis=1).reshape(-1)
+
+
+def geometric_features(joints: np.ndarray) -> np.ndarray:
+    """Shares of frames in which each of 16 body relations holds: ``(16,)`` in [0, 1].
+
+    A subset of Müller's relational features ("Efficient content-based retrieval of motion
+    capture data", SIGGRAPH 2005) that the AIST++ API's geometric features (Bailando's Div_g)
+    are built from: hands above the head, hands in front of the chest, hands apart, hands near
+    the hips, feet apart, a foot raised, a foot in front of the other, knees bent, the torso
+    bent forward, the body turned (left and right where they apply).
+    """
+    j = {name: joints[:, i] for i, name in enumerate(JOINT_NAMES)}
+    up = UP_AXIS
+    shoulder_width = np.linalg.norm(j["left_shoulder"] - j["right_shoulder"], axis=-1)
+    forward = np.cross(j["left_hip"] - j["right_hip"], [0.0, 1.0, 0.0])  # facing direction
+    forward /= np.linalg.norm(forward, axis=-1, keepdims=True) + 1e-9
+
+    def ahead(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.sum((a - b) * forward, axis=-1)
+
+    def bent(a: str, b: str, c: str) -> np.ndarray:
+        u, v = j[a] - j[b], j[c] - j[b]
+        cosine = np.sum(u * v, -1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+        return cosine > np.cos(np.radians(150))  # the angle at b under 150 degrees
+
+    floor = np.minimum(j["left_ankle"][:, up], j["right_ankle"][:, up]).min()
+    relations = []
+    for side in ("left", "right"):
+        relations += [
+            j[f"{side}_wrist"][:, up] > j["head"][:, up],
+            ahead(j[f"{side}_wrist"], j["spine3"]) > 0.2,
+            np.linalg.norm(j[f"{side}_wrist"] - j[f"{side}_hip"], axis=-1) < 0.15,
+            j[f"{side}_ankle"][:, up] - floor > 0.15,
+            bent(f"{side}_hip", f"{side}_knee", f"{side}_ankle"),
+            bent(f"{side}_shoulder", f"{side}_elbow", f"{side}_wrist"),
+        ]
+    relations += [
+        np.linalg.norm(j["left_wrist"] - j["right_wrist"], axis=-1) > 2 * shoulder_width,
+        np.linalg.norm(j["left_ankle"] - j["right_ankle"], axis=-1) > shoulder_width,
+        np.abs(ahead(j["left_ankle"], j["right_ankle"])) > 0.2,
+        ahead(j["neck"], j["pelvis"]) > 0.15,
+    ]
+    return np.mean(relations, axis=1)
+
+
+def diversity(features: np.ndarray, reference: np.ndarray | None = None) -> float:
+    """Mean Euclidean distance between every pair of rows of ``features`` (n, d), each feature
+    standardised by the mean and deviation of ``reference`` (m, d) rows (default: ``features``).
+
+    Source: Bailando ``utils/metrics_new.py`` (``calculate_avg_distance`` after ``normalize``),
+    which standardises by the ground truth's statistics. To compare choreographers, give every
+    one the same reference, such as all their dances together. Returns 0.0 for n < 2.
+    """
+    n = len(features)
+    if n < 2:
+        return 0.0
+    reference = features if reference is None else reference
+    z = (features - reference.mean(axis=0)) / (reference.std(axis=0) + 1e-9)
+    distances = np.linalg.norm(z[:, None] - z[None, :], axis=-1)
+    return float(distances.sum() / (n * (n - 1)))
 
 
 def _beats_in_motion(beats: np.ndarray, fps: float, n_frames: int) -> np.ndarray:

@@ -1,0 +1,323 @@
+"""The second choreographer: library bars chosen by MotionBeat and stitched into one dance.
+
+After ChoreoMaster (Chen et al., SIGGRAPH 2021): a learned music-dance embedding picks segments,
+a search over a motion graph strings them together, and the result is cleaned up.
+
+1. Bars: the song's beats extended to whole bars (``bar_grid``, as the first choreographer).
+   Each bar gets the MotionBeat music embedding of the bar it falls in and its loudness rank.
+2. Choice: a segment's cost in a bar is minus the cosine of the bar's music embedding and the
+   segment's motion embedding, plus how far the segment's energy rank sits from the bar's
+   loudness (shifted by ``energy``), plus style preferences, plus seeded Gumbel noise scaled by
+   ``diversity``. A beam search over bars adds the transition cost: root-relative pose and
+   velocity distance where one segment ends and the next starts, a penalty for an immediate
+   repeat, and one for each earlier use of the segment (variety across the song).
+3. Assembly: each segment is time-warped so its four beats land on the bar's beats, placed
+   where and facing how the previous one ended, and the pose jump at the bar line is shared out
+   over the beat before and the beat after it (offset blending, the simplest inertialisation),
+   easing with zero velocity on the beats so the dancer's stops stay on them.
+4. Feet: during each contact the ankle is locked where it landed, by two-bone IK, easing in and
+   out over a few frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from core.analysis import SongAnalysis
+from core.choreographer import DEFAULT_FPS, bar_grid, bar_loudness
+from core.leg_ik import solve_leg
+from core.library import MotionLibrary, pelvis_heading
+from core.model.embedding import SongEmbedding
+from core.motion import Motion
+from core.moves import BEATS_PER_BAR
+from core.skeleton import JOINT_INDEX, N_JOINTS, PARENTS, REST_OFFSETS, forward_kinematics
+
+SIMILARITY_WEIGHT = 1.0
+ENERGY_WEIGHT = 0.6
+POSE_WEIGHT = 4.0  # per metre of mean joint distance at the bar line
+VELOCITY_WEIGHT = 0.5  # per m/s of mean joint velocity difference at the bar line
+PACE_WEIGHT = 1.0  # per mean segment energy of difference in energy across a bar line
+REPEAT_PENALTY = 2.0  # the same segment twice running
+USE_PENALTY = 0.3  # each earlier use of a segment in the song
+PREFER_BONUS = 0.5
+CANDIDATES = 24  # segments per bar the beam considers
+BEAM_WIDTH = 8
+LOCK_RAMP_FRAMES = 3
+LEGS = {
+    "left": (JOINT_INDEX["left_hip"], JOINT_INDEX["left_knee"], JOINT_INDEX["left_ankle"]),
+    "right": (JOINT_INDEX["right_hip"], JOINT_INDEX["right_knee"], JOINT_INDEX["right_ankle"]),
+}
+CONTACT_CHANNELS = {"left": (0, 1), "right": (2, 3)}  # ankle and foot contacts of each side
+
+
+@dataclass(frozen=True)
+class Controls:
+    """seed : the same seed gives the same dance; diversity : 0 (the best-scoring dance) to 1
+    (much variety between seeds); energy : -1 (calmer) to 1 (livelier) than the music suggests;
+    prefer, avoid : style tags (a move name, "procedural", "salsa", "calm", ...)."""
+
+    seed: int = 0
+    diversity: float = 0.3
+    energy: float = 0.0
+    prefer: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+
+
+def _bar_music_embeddings(embedding: SongEmbedding, bar_starts: np.ndarray) -> np.ndarray:
+    """The song's bar embedding nearest in time to each grid bar: (n_bars, E)."""
+    tokens = embedding.beat_times[:-1]
+    downbeat_tokens = np.flatnonzero(np.isin(np.round(tokens, 4), np.round(embedding.downbeats, 4)))
+    starts = (
+        downbeat_tokens
+        if len(downbeat_tokens) and downbeat_tokens[0] == 0
+        else np.r_[0, downbeat_tokens]
+    )
+    starts = starts[: len(embedding.bars)]
+    nearest = np.abs(tokens[starts][None, :] - bar_starts[:, None]).argmin(axis=1)
+    return embedding.bars[nearest]
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(values)) / max(len(values) - 1, 1)
+
+
+def _yaw(quaternions: np.ndarray) -> np.ndarray:
+    """Yaw (radians about +Y) of the forward (+Z) direction of rotations (..., 4) x-y-z-w."""
+    forward = Rotation.from_quat(quaternions.reshape(-1, 4)).apply([0.0, 0.0, 1.0])
+    return np.arctan2(forward[:, 0], forward[:, 2])
+
+
+def _boundary_poses(library: MotionLibrary) -> tuple[np.ndarray, ...]:
+    """Root-relative joints and joint velocities (S, 24, 3) each, at every segment's first and
+    at its last frame, seen in the segment's own heading there: start, start velocity, end, end
+    velocity."""
+    firsts, lasts = library.starts[:-1], library.starts[1:] - 1
+    out = []
+    for frames, neighbours, sign in ((firsts, firsts + 1, 1.0), (lasts, lasts - 1, -1.0)):
+        joints, _ = forward_kinematics(library.poses[frames], library.trans[frames])
+        near, _ = forward_kinematics(library.poses[neighbours], library.trans[neighbours])
+        unturn = Rotation.from_euler("y", -pelvis_heading(library.poses[frames])[:, None])
+        relative = joints - joints[:, :1]
+        velocity = sign * (near - joints) * library.fps
+        for vectors in (relative, velocity):
+            out.append(np.stack([unturn[i].apply(v) for i, v in enumerate(vectors)]))
+    return tuple(out)
+
+
+def transition_costs(library: MotionLibrary) -> np.ndarray:
+    """(S, S) cost of segment j following segment i (pose and velocity at the bar line)."""
+    start, start_velocity, end, end_velocity = _boundary_poses(library)
+    pose = np.linalg.norm(end[:, None] - start[None, :], axis=-1).mean(axis=-1)
+    velocity = np.linalg.norm(end_velocity[:, None] - start_velocity[None, :], axis=-1).mean(-1)
+    # A change of pace across a bar line tilts the smoothed kinetic velocity there, and a tilt
+    # has no minimum: the downbeat's kinematic beat would move a beat away.
+    pace = np.abs(library.energy[:, None] - library.energy[None, :]) / library.energy.mean()
+    costs = POSE_WEIGHT * pose + VELOCITY_WEIGHT * velocity + PACE_WEIGHT * pace
+    costs[np.diag_indices_from(costs)] += REPEAT_PENALTY
+    return costs
+
+
+def choose_segments(
+    unary: np.ndarray, transitions: np.ndarray, beam_width: int = BEAM_WIDTH
+) -> list[int]:
+    """A segment per bar by beam search: unary (n_bars, S) plus transitions (S, S) plus
+    ``USE_PENALTY`` per earlier use of the same segment."""
+    beams: list[tuple[float, list[int], dict[int, int]]] = [(0.0, [], {})]
+    for bar in range(len(unary)):
+        candidates = np.argsort(unary[bar])[:CANDIDATES]
+        grown = []
+        for cost, path, uses in beams:
+            for s in candidates:
+                step = unary[bar, s] + USE_PENALTY * uses.get(int(s), 0)
+                if path:
+                    step += transitions[path[-1], s]
+                grown.append((cost + step, path, uses, int(s)))
+        grown.sort(key=lambda entry: entry[0])
+        beams = [
+            (cost, [*path, s], {**uses, s: uses.get(s, 0) + 1})
+            for cost, path, uses, s in grown[:beam_width]
+        ]
+    return beams[0][1]
+
+
+def _sample_segment(library: MotionLibrary, s: int, tau: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Quaternions (T, 24, 4, scipy x-y-z-w order) and trans (T, 3) of segment s at times tau
+    (seconds from its start), interpolating frames (normalised lerp on one hemisphere)."""
+    a, b = library.starts[s], library.starts[s + 1]
+    x = np.clip(tau * library.fps, 0, b - a - 1)
+    lo = np.floor(x).astype(int)
+    hi = np.minimum(lo + 1, b - a - 1)
+    w = (x - lo)[:, None]
+    q = Rotation.from_rotvec(library.poses[a:b].reshape(-1, 3)).as_quat().reshape(b - a, -1, 4)
+    q0, q1 = q[lo], q[hi]
+    q1 = np.where(np.sum(q0 * q1, -1, keepdims=True) < 0, -q1, q1)
+    quat = q0 + w[..., None] * (q1 - q0)
+    quat /= np.linalg.norm(quat, axis=-1, keepdims=True)
+    trans = library.trans[a:b][lo] + w * (library.trans[a:b][hi] - library.trans[a:b][lo])
+    contacts = library.contacts[a:b][np.rint(x).astype(int)]
+    return quat, trans, contacts
+
+
+def _smoothstep(s: np.ndarray) -> np.ndarray:
+    s = np.clip(s, 0.0, 1.0)
+    return s * s * (3.0 - 2.0 * s)
+
+
+def assemble(
+    library: MotionLibrary, segments: list[int], bar_beats: np.ndarray, times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poses (T, 24, 3), trans (T, 3) and contacts (T, 4) of the chosen segments on the bars.
+
+    bar_beats : (n_bars, 5) seconds, each bar's beat boundaries; times : (T,) frame times.
+    """
+    n = len(times)
+    rotations = np.empty((n, N_JOINTS, 4))
+    trans = np.empty((n, 3))
+    contacts = np.empty((n, 4))
+    heading, position = 0.0, np.zeros(3)
+    previous_end = None  # (quaternions (24, 4), height) where the last segment ended, placed
+    bar_of_frame = np.clip(
+        np.searchsorted(bar_beats[:, 0], times, side="right") - 1, 0, len(bar_beats) - 1
+    )
+    for bar, s in enumerate(segments):
+        frames = np.flatnonzero(bar_of_frame == bar)
+        tau = np.interp(times[frames], bar_beats[bar], library.beats[s])
+        ends = np.array([0.0, library.beats[s][-1]])
+        quat, local_trans, bar_contacts = _sample_segment(library, s, np.r_[tau, ends])
+        turn = Rotation.from_euler("y", heading)
+        pelvis = turn * Rotation.from_quat(quat[:, 0])
+        quat[:, 0] = pelvis.as_quat()
+        placed = turn.apply(local_trans * [1.0, 0.0, 1.0]) + position
+        placed[:, 1] = local_trans[:, 1]
+        start, end = slice(len(frames), len(frames) + 1), slice(len(frames) + 1, None)
+        rotations[frames] = quat[: len(frames)]
+        trans[frames] = placed[: len(frames)]
+        if previous_end is not None and len(frames):
+            # The jump at the bar line is shared: over the last beat before the line the old
+            # segment eases half way towards the new one, and over the first beat after it the
+            # new one eases out of the other half. The easing is still on every beat (zero
+            # velocity at both ends of a beat), so it moves only between the dancer's stops.
+            jump = (
+                Rotation.from_quat(previous_end[0]) * Rotation.from_quat(quat[start][0]).inv()
+            ).as_rotvec()
+            height_jump = previous_end[1] - placed[start][0, 1]
+            last_beat, line, first_beat = (
+                bar_beats[bar - 1, -2],
+                bar_beats[bar, 0],
+                bar_beats[bar, 1],
+            )
+            before = np.flatnonzero((times >= last_beat) & (times < line))
+            after = frames[times[frames] < first_beat]
+            share = np.r_[
+                -0.5 * _smoothstep((times[before] - last_beat) / (line - last_beat)),
+                0.5 * (1.0 - _smoothstep((times[after] - line) / (first_beat - line))),
+            ]
+            eased = np.r_[before, after]
+            offsets = Rotation.from_rotvec((share[:, None, None] * jump[None]).reshape(-1, 3))
+            body = Rotation.from_quat(rotations[eased].reshape(-1, 4))
+            rotations[eased] = (offsets * body).as_quat().reshape(len(eased), N_JOINTS, 4)
+            trans[eased, 1] += share * height_jump
+        contacts[frames] = bar_contacts[: len(frames)]
+        previous_end = (quat[end][0], placed[end][0, 1])
+        heading = float(_yaw(quat[end][0, 0])[0])  # the next segment faces where this one ends
+        position = placed[end][0] * [1.0, 0.0, 1.0]
+    poses = Rotation.from_quat(rotations.reshape(-1, 4)).as_rotvec().reshape(n, N_JOINTS, 3)
+    return poses, trans, contacts
+
+
+def lock_feet(poses: np.ndarray, trans: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+    """Poses with each ankle held where it landed during its contacts (two-bone IK)."""
+    poses = poses.copy()
+    joints, rotations = forward_kinematics(poses, trans)
+    for side, (hip, knee, ankle) in LEGS.items():
+        planted = contacts[:, list(CONTACT_CHANNELS[side])].max(axis=1) > 0.5
+        if not planted.any():
+            continue
+        # Held where and as it landed: the ankle's position and the foot's orientation.
+        target = joints[:, ankle].copy()
+        held = Rotation.from_matrix(rotations[:, ankle])
+        held_quat = held.as_quat()
+        weight = np.zeros(len(poses))
+        edges = np.flatnonzero(np.diff(np.r_[0, planted.astype(int), 0]))
+        ramp = np.arange(LOCK_RAMP_FRAMES, 0, -1) / (LOCK_RAMP_FRAMES + 1)
+        for first, stop in zip(edges[::2], edges[1::2], strict=True):
+            after = min(stop + LOCK_RAMP_FRAMES, len(poses))
+            target[first:after] = joints[first, ankle]
+            held_quat[first:after] = held_quat[first]
+            weight[first:stop] = 1.0
+            weight[stop:after] = np.maximum(weight[stop:after], ramp[: after - stop])
+        active = weight > 0
+        w = weight[active]
+        goal = joints[active, ankle] + w[:, None] * (target[active] - joints[active, ankle])
+        current = held[active]
+        landed = Rotation.from_quat(held_quat[active])
+        foot = current * Rotation.from_rotvec((current.inv() * landed).as_rotvec() * w[:, None])
+        local_hip, local_knee, local_ankle = solve_leg(
+            joints[active, hip],
+            rotations[active, PARENTS[hip]],
+            goal,
+            foot.as_matrix(),
+            rotations[active, knee] @ np.array([0.0, 0.0, 1.0]),
+            REST_OFFSETS[knee],
+            REST_OFFSETS[ankle],
+        )
+        for joint, local in ((hip, local_hip), (knee, local_knee), (ankle, local_ankle)):
+            poses[active, joint] = Rotation.from_matrix(local).as_rotvec()
+    return poses
+
+
+def plan_segments(
+    song: SongAnalysis,
+    embedding: SongEmbedding,
+    library: MotionLibrary,
+    controls: Controls = Controls(),
+) -> tuple[list[int], np.ndarray]:
+    """The library segment of every bar, and the bars' beat boundaries ``(n_bars, 5)`` seconds.
+
+    Segments tagged with any of ``controls.avoid`` are never chosen, unless all are.
+    """
+    grid = bar_grid(song.beat_track, song.duration)
+    bar_beats = np.stack(
+        [grid.beat_times[b * BEATS_PER_BAR : b * BEATS_PER_BAR + 5] for b in range(grid.n_bars)]
+    )
+    music = _bar_music_embeddings(embedding, bar_beats[:, 0])
+    unary = -SIMILARITY_WEIGHT * music @ library.embeddings.T
+    if song.loudness is not None and song.loudness_times is not None:
+        loudness = bar_loudness(song.loudness, song.loudness_times, grid) + controls.energy
+        unary += ENERGY_WEIGHT * np.abs(np.clip(loudness, 0, 1)[:, None] - _ranks(library.energy))
+    tags = library.tag_sets()
+    prefer = np.array([bool(t & set(controls.prefer)) for t in tags])
+    avoid = np.array([bool(t & set(controls.avoid)) for t in tags])
+    unary -= PREFER_BONUS * prefer[None, :]
+    if not avoid.all():
+        unary[:, avoid] = np.inf
+    rng = np.random.default_rng(controls.seed)
+    unary = unary + controls.diversity * rng.gumbel(size=unary.shape)
+    return choose_segments(unary, transition_costs(library)), bar_beats
+
+
+def choreograph_from_library(
+    song: SongAnalysis,
+    embedding: SongEmbedding,
+    library: MotionLibrary,
+    fps: float = DEFAULT_FPS,
+    controls: Controls = Controls(),
+) -> Motion:
+    """A dance for an analysed and embedded song from a motion library.
+
+    Returns a Motion of ``ceil(duration * fps)`` frames with foot contacts and the song's beats.
+    """
+    segments, bar_beats = plan_segments(song, embedding, library, controls)
+    times = np.arange(int(np.ceil(song.duration * fps))) / fps
+    poses, trans, contacts = assemble(library, segments, bar_beats, times)
+    return Motion(
+        poses=lock_feet(poses, trans, contacts),
+        trans=trans,
+        fps=fps,
+        contacts=contacts,
+        beats=song.beat_track.beats,
+        downbeats=song.beat_track.downbeats,
+    )
