@@ -31,7 +31,11 @@ def analyze_song(path: str | os.PathLike) -> SongAnalysis:
 
     Raises AudioLoadError (see ``core.audio.load_audio``) or BeatTrackingError.
     """
-    y = load_audio(path)
+    return analyze_audio(load_audio(path))
+
+
+def analyze_audio(y: np.ndarray) -> SongAnalysis:
+    """``analyze_song`` of decoded samples: (n,) float32 mono at ``SAMPLE_RATE``."""
     rms = librosa.feature.rms(y=y, hop_length=HOP_LENGTH)[0]
     return SongAnalysis(
         duration=len(y) / SAMPLE_RATE,

@@ -2,6 +2,8 @@
 
     motionbeat analyze SONG [--json]
     motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
+        [--alternatives K] [--choreographer v2|v1] [--library LIB.npz] [--diversity 0.3]
+        [--energy 0] [--prefer TAG] [--avoid TAG]
     motionbeat embed SONG --out EMB.npz [--model MODEL.pt] [--device auto|cpu|cuda]
     motionbeat convert MOTION.bvh|.pkl|.npz --out OUT.npz|OUT.bvh [--fps 30]
     motionbeat library build [SOURCES ...] [--procedural] [--tag TAG] --out LIB.npz
@@ -77,27 +79,42 @@ def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
 
 def _generate(args: argparse.Namespace) -> None:
     from core.generate import generate_dance
+    from core.library import MotionLibrary
+    from core.motion_graph import Controls
 
     outputs = [Path(out) for out in args.out]
     for out in outputs:
         if out.suffix.lower() not in OUTPUT_SUFFIXES:
             raise MotionBeatError(f"{out}: the output must end in .npz or .blend")
     song = Path(args.song)
-    analysis, motion = generate_dance(song, seed=args.seed, fps=args.fps)
-    for out in outputs:
-        if out.suffix.lower() == ".npz":
-            motion.save_npz(out)
-        else:
-            with tempfile.TemporaryDirectory() as scratch:
-                write_blend(song, motion.save_npz(Path(scratch) / "dance.npz"), out)
-        print(f"wrote {out}")
-    figures = dance_metrics(
-        motion.joint_positions(), motion.contacts, motion.fps, motion.beats, motion.downbeats
+    library = MotionLibrary.load(args.library) if args.library else None
+    given = {"diversity": args.diversity, "energy": args.energy}
+    controls = Controls(
+        **{k: v for k, v in given.items() if v is not None},
+        prefer=tuple(args.prefer),
+        avoid=tuple(args.avoid),
     )
-    print(
-        f"{analysis.beat_track.tempo_bpm:.1f} BPM, {motion.n_frames} frames at "
-        f"{motion.fps:g} fps: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items())
-    )
+    for alternative in range(args.alternatives):
+        seed = args.seed + alternative
+        analysis, motion = generate_dance(
+            song, seed, args.fps, args.choreographer, library, controls
+        )
+        for out in outputs:
+            if args.alternatives > 1:  # dance.npz, dance_alt1.npz, dance_alt2.npz, ...
+                out = out.with_stem(f"{out.stem}_alt{alternative}") if alternative else out
+            if out.suffix.lower() == ".npz":
+                motion.save_npz(out)
+            else:
+                with tempfile.TemporaryDirectory() as scratch:
+                    write_blend(song, motion.save_npz(Path(scratch) / "dance.npz"), out)
+            print(f"wrote {out}")
+        figures = dance_metrics(
+            motion.joint_positions(), motion.contacts, motion.fps, motion.beats, motion.downbeats
+        )
+        print(
+            f"seed {seed}: {analysis.beat_track.tempo_bpm:.1f} BPM, {motion.n_frames} frames at "
+            f"{motion.fps:g} fps: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items())
+        )
 
 
 def _embed(args: argparse.Namespace) -> None:
@@ -168,6 +185,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
     generate.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
+    generate.add_argument(
+        "--alternatives", type=int, default=1, help="K dances, seeds SEED .. SEED+K-1 (_altN)"
+    )
+    generate.add_argument(
+        "--choreographer", choices=("v2", "v1"), default="v2",
+        help="v2: library bars chosen by MotionBeat (default); v1: the first choreographer",
+    )  # fmt: skip
+    generate.add_argument("--library", help="LIB.npz (motionbeat library build); default: built-in")
+    generate.add_argument("--diversity", type=float, help="0 to 1 (default 0.3)")
+    generate.add_argument("--energy", type=float, help="-1 (calmer) to 1 (livelier), default 0")
+    generate.add_argument("--prefer", action="append", default=[], help="style tag to favour")
+    generate.add_argument("--avoid", action="append", default=[], help="style tag to leave out")
     generate.set_defaults(run=_generate)
 
     embed = verbs.add_parser("embed", help="MotionBeat embeddings of a song per beat and bar")

@@ -3,20 +3,53 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
 
-from core.analysis import SongAnalysis, analyze_song
+from core.analysis import SongAnalysis, analyze_audio
+from core.audio import load_audio
 from core.choreographer import DEFAULT_FPS, choreograph
+from core.library import MotionLibrary, default_library
+from core.model import DEFAULT_MODEL, load_model
+from core.model.embedding import embed_audio
 from core.motion import Motion
+from core.motion_graph import Controls, choreograph_from_library
 
 
 def generate_dance(
-    song: str | os.PathLike, seed: int = 0, fps: float = DEFAULT_FPS
+    song: str | os.PathLike,
+    seed: int = 0,
+    fps: float = DEFAULT_FPS,
+    choreographer: str = "v2",
+    library: MotionLibrary | None = None,
+    controls: Controls | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> tuple[SongAnalysis, Motion]:
     """Analyse ``song`` and choreograph a dance for it.
 
-    seed : the same song, seed and fps give the same dance
+    seed : the same song, seed, fps and settings give the same dance (overrides controls.seed)
     fps : frames per second of the returned Motion (Blender passes the scene's)
-    Raises AudioLoadError or BeatTrackingError.
+    choreographer : "v2" (``core.motion_graph`` over ``library``, the embedded procedural one
+        by default, matched to the song by its MotionBeat embedding) or "v1"
+        (``core.choreographer``)
+    progress : called with each stage's name and the share of the work done before it (0..1);
+        it may raise to stop the work between stages
+    Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
     """
-    analysis = analyze_song(song)
-    return analysis, choreograph(analysis, fps=fps, seed=seed)
+    report = progress or (lambda stage, done: None)
+    report("decoding", 0.0)
+    y = load_audio(song)
+    report("finding beats", 0.1)
+    analysis = analyze_audio(y)
+    if choreographer == "v1":
+        report("choreographing", 0.8)
+        return analysis, choreograph(analysis, fps=fps, seed=seed)
+    report("listening", 0.6)
+    embedding = embed_audio(y, analysis.beat_track, load_model(DEFAULT_MODEL, "cpu"))
+    del y  # the samples are the largest thing held; a long song's dance needs the room
+    report("choreographing", 0.8)
+    controls = replace(controls or Controls(), seed=seed)
+    motion = choreograph_from_library(
+        analysis, embedding, library or default_library(), fps, controls
+    )
+    return analysis, motion

@@ -13,6 +13,7 @@ with ``allow_pickle=False``.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -33,6 +34,9 @@ from core.skeleton import forward_kinematics
 from core.time_warp import motion_beats
 
 FPS = 30.0
+# The embedded default: ``procedural_library(load_model(DEFAULT_MODEL))``, built by
+# ``motionbeat library build --procedural --out core/model/weights/procedural_library.npz``.
+DEFAULT_LIBRARY = Path(__file__).resolve().parent / "model" / "weights" / "procedural_library.npz"
 PROCEDURAL_AMPLITUDES = (0.7, 1.0, 1.3)  # calmer, as written, bigger
 PROCEDURAL_BEAT_SECONDS = 0.5  # 120 BPM; segments are warped onto the song's beats anyway
 
@@ -77,7 +81,9 @@ class MotionLibrary:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial")
         with open(partial, "wb") as fh:
-            np.savez(fh, **{f.name: np.asarray(getattr(self, f.name)) for f in fields(self)})
+            np.savez_compressed(
+                fh, **{f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
+            )
         os.replace(partial, path)
         return path
 
@@ -129,7 +135,6 @@ def _at_origin(motion: Motion) -> Motion:
     return Motion(poses, trans, motion.fps, motion.contacts, motion.beats)
 
 
-@torch.no_grad()
 def _embed(segments: list[Motion], model: MotionBeat) -> np.ndarray:
     """Bar embeddings of one-bar segments from the motion encoder: (S, E) float32."""
     config = model.config
@@ -141,7 +146,8 @@ def _embed(segments: list[Motion], model: MotionBeat) -> np.ndarray:
         pulse = torch.from_numpy(tokens.contact_pulse)[None]
         phase = torch.from_numpy(tokens.bar_phase)[None]
         padding = torch.zeros(phase.shape, dtype=torch.bool)
-        encoded = model.eval().encode_motion(features, pulse, phase, padding)
+        with torch.no_grad():
+            encoded = model.eval().encode_motion(features, pulse, phase, padding)
         out.append(bar_embeddings(encoded.beats[0], phase[0])[0].numpy())
     return np.stack(out).astype(np.float32)
 
@@ -208,3 +214,9 @@ def capture_library(motions: list[tuple[str, Motion, str]], model: MotionBeat) -
     if not segments:
         raise MotionFileError("no source motion holds a whole bar of beats")
     return _library(segments, names, tags, model)
+
+
+@functools.cache
+def default_library() -> MotionLibrary:
+    """The embedded procedural library, read once per process."""
+    return MotionLibrary.load(DEFAULT_LIBRARY)

@@ -1,8 +1,8 @@
 """The analysis and choreography of one generation, run on a worker thread.
 
 Blender's data must only be touched from the main thread, so the worker computes the dance
-(pure numpy and librosa, no bpy) and the modal operator keys it when the worker is done. Until
-then nothing in the scene has changed, so Esc simply discards the job.
+(numpy, librosa and the MotionBeat model; no bpy) and the modal operator keys it when the worker
+is done. Until then nothing in the scene has changed, so Esc simply discards the job.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.analysis import SongAnalysis, analyze_song
-from core.choreographer import choreograph
+from core.analysis import SongAnalysis
+from core.generate import generate_dance
 from core.motion import Motion
 
-# Share of the job done after each stage (analysis dominates: decoding, STFT, beat tracking).
-STAGES = (("finding beats", 0.0), ("choreographing", 0.85), ("keying", 0.95))
+
+class _Cancelled(Exception):
+    """Raised into the worker's own pipeline at the next stage after Esc."""
 
 
 @dataclass
@@ -30,7 +31,7 @@ class GenerationJob:
     song: Path
     seed: int
     fps: float
-    stage: str = STAGES[0][0]
+    stage: str = "starting"
     progress: float = 0.0
     result: tuple[SongAnalysis, Motion] | None = None
     error: BaseException | None = None
@@ -58,20 +59,18 @@ class GenerationJob:
     def wait(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
 
-    def _enter(self, index: int) -> None:
-        self.stage, self.progress = STAGES[index]
+    def _stage(self, stage: str, done: float) -> None:
+        if self.cancelled:
+            raise _Cancelled
+        self.stage, self.progress = stage, done
 
     def _run(self) -> None:
         try:
-            analysis = analyze_song(self.song)
-            if self.cancelled:
-                return
-            self._enter(1)
-            motion = choreograph(analysis, fps=self.fps, seed=self.seed)
-            if self.cancelled:
-                return
-            self._enter(2)
-            self.result = (analysis, motion)
+            result = generate_dance(self.song, self.seed, self.fps, progress=self._stage)
+            self._stage("keying", 0.95)
+            self.result = result
+        except _Cancelled:
+            pass
         except BaseException as exc:  # reported on the main thread, which owns the UI
             self.error = exc
 

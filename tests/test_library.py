@@ -104,3 +104,14 @@ def test_avoided_styles_are_never_chosen_and_preferred_ones_are(song, library):
     plain, _ = plan_segments(analysis, embedding, library, Controls())
     count = lambda plan: sum("twist" in tags[s] for s in plan)  # noqa: E731
     assert count(preferred) > count(plain)
+
+
+def test_the_shipped_default_library_is_what_the_build_makes_today(library):
+    """Regenerate it (README, 'motionbeat library build --procedural') when moves or the model
+    change."""
+    from core.library import default_library
+
+    shipped = default_library()
+    assert shipped.names.tolist() == library.names.tolist()
+    np.testing.assert_allclose(shipped.poses, library.poses, atol=1e-5)
+    np.testing.assert_allclose(shipped.embeddings, library.embeddings, atol=1e-4)

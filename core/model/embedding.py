@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from core.audio import load_audio
-from core.beats import track_beats
+from core.beats import BeatTrack, track_beats
 from core.model.network import MotionBeat, bar_embeddings
 from core.model.tokens import audio_tokens
 
@@ -49,7 +49,14 @@ def embed_song(song: str | os.PathLike, model: MotionBeat) -> SongEmbedding:
     """
     config = model.config
     y = load_audio(song, sr=config.sample_rate)
-    track = track_beats(y, config.sample_rate, config.beats_per_bar)
+    return embed_audio(y, track_beats(y, config.sample_rate, config.beats_per_bar), model)
+
+
+@torch.no_grad()
+def embed_audio(y: np.ndarray, track: BeatTrack, model: MotionBeat) -> SongEmbedding:
+    """``embed_song`` of decoded samples (n,) float32 mono at the model's sample rate, on beats
+    already tracked (``core.beats.track_beats``)."""
+    config = model.config
     tokens = audio_tokens(y, track.beats, track.first_downbeat_index, config)
     device = next(model.parameters()).device
     mel = torch.from_numpy(tokens.mel)[None].to(device)
