@@ -38,12 +38,14 @@ def write_dance(
     song: Path,
     armature: bpy.types.Object | None = None,
     beat_markers: bool = False,
+    keep_previous_action: bool = True,
 ) -> bpy.types.Object:
     """Put a dance in the scene and return the armature it is keyed on.
 
     motion : at the scene's frame rate; song : the audio file the dance was made for
     armature : an SMPL armature to animate, or None to build one with a proxy body
     beat_markers : add a marker on every beat, not only on downbeats
+    keep_previous_action : keep the armature's previous action (fake user) or let it go
     Anything that raises on the way leaves the scene and the file as they were.
     """
     scene = context.scene
@@ -51,7 +53,7 @@ def write_dance(
         if armature is None:
             armature = build_smpl_armature(context)
             build_proxy_body(context, armature)
-        key_dance(armature, motion, name=f"{song.stem} dance", frame_start=FRAME_START)
+        key_dance(armature, motion, f"{song.stem} dance", FRAME_START, keep_previous_action)
         set_frame_range(scene, motion.n_frames, FRAME_START)
         add_sound_strip(scene, song, FRAME_START)
         add_beat_markers(

@@ -55,14 +55,19 @@ def _key(
 
 
 def key_dance(
-    obj: bpy.types.Object, motion: Motion, name: str, frame_start: int = 1
+    obj: bpy.types.Object,
+    motion: Motion,
+    name: str,
+    frame_start: int = 1,
+    keep_previous: bool = True,
 ) -> bpy.types.Action:
     """Key ``motion`` on an SMPL armature object as a new action, frame 0 at ``frame_start``.
 
     Every bone gets quaternion rotation keys on every frame and the pelvis location keys, with
     Blender's default Bezier interpolation and auto-clamped handles (as its Bake Action leaves
     them); the four foot contacts become custom properties keyed with constant interpolation.
-    An action already on the armature is kept (with a fake user), not overwritten.
+    An action already on the armature is kept (with a fake user), unless ``keep_previous`` is
+    False: then it is left without users, and Blender drops it when the file is saved.
     """
     bones = armature_data(obj).bones
     rest_rotations = np.array([np.array(bones[n].matrix_local.to_3x3()) for n in JOINT_NAMES])
@@ -70,7 +75,7 @@ def key_dance(
         motion.poses, motion.trans, rest_rotations, np.array(bones["pelvis"].head_local)
     )
     animation = obj.animation_data or obj.animation_data_create()
-    if animation.action is not None:
+    if animation.action is not None and keep_previous:
         animation.action.use_fake_user = True
     action = bpy.data.actions.new(name)
     animation.action = action

@@ -37,6 +37,12 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
     filepath: bpy.props.StringProperty(name="Song", subtype="FILE_PATH")
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
     beat_markers: bpy.props.BoolProperty(name="Beat Markers", default=False)
+    keep_previous_action: bpy.props.BoolProperty(
+        name="Keep Previous Action",
+        description="Keep the armature's previous action (with a fake user) instead of letting "
+        "Blender drop it when the file is saved",
+        default=True,
+    )
 
     @classmethod
     def poll(cls, context):
@@ -70,7 +76,9 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
             # Everything that can fail on bad input happens before the scene is touched.
             armature = armature_to_animate(context)
             analysis, motion = generate_dance(song, seed=self.seed, fps=scene_fps(context.scene))
-            armature = write_dance(context, motion, song, armature, self.beat_markers)
+            armature = write_dance(
+                context, motion, song, armature, self.beat_markers, self.keep_previous_action
+            )
         except MotionBeatError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
@@ -142,7 +150,14 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
                     )
             if context.mode != "OBJECT":
                 raise MotionBeatError("Left Object Mode while the dance was generated; try again")
-            armature = write_dance(context, motion, self._song_path, armature, self.beat_markers)
+            armature = write_dance(
+                context,
+                motion,
+                self._song_path,
+                armature,
+                self.beat_markers,
+                self.keep_previous_action,
+            )
         except MotionBeatError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}

@@ -216,3 +216,13 @@ def test_no_second_generation_starts_while_one_runs(demo_song, monkeypatch):
     with pytest.raises(RuntimeError, match="being generated"):
         generate(demo_song)
     assert scene_snapshot(bpy) == before
+
+
+def test_generating_again_may_let_the_previous_action_go_when_asked(demo_song):
+    generate(demo_song, seed=0)
+    (armature,) = armatures()
+    first = armature.animation_data.action
+    armature.select_set(True)
+    bpy.context.view_layer.objects.active = armature
+    generate(demo_song, seed=1, keep_previous_action=False)
+    assert not first.use_fake_user and first.users == 0  # dropped when the file is saved
