@@ -108,7 +108,8 @@ def _boundary_poses(library: MotionLibrary) -> tuple[np.ndarray, ...]:
 
 
 def transition_costs(library: MotionLibrary) -> np.ndarray:
-    """(S, S) cost of segment j following segment i (pose and velocity at the bar line)."""
+    """(S, S) cost of segment j following segment i: pose, velocity and pace at the bar line,
+    and ``REPEAT_PENALTY`` on the diagonal."""
     start, start_velocity, end, end_velocity = _boundary_poses(library)
     pose = np.linalg.norm(end[:, None] - start[None, :], axis=-1).mean(axis=-1)
     velocity = np.linalg.norm(end_velocity[:, None] - start_velocity[None, :], axis=-1).mean(-1)
