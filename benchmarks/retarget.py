@@ -1,0 +1,82 @@
+"""How faithfully captured BVH motion lands on SMPL, rig by rig, over every file in
+../shared/data/motion.
+
+    python benchmarks/retarget.py
+
+For each file: the angle between each retargeted SMPL limb bone (thigh, shin, foot, collar to
+shoulder, upper arm, forearm, hand) and the source bone it stands for, the time to parse and to
+retarget, and the foot skate and PFC of the result at 30 fps. Torso bones are left out: rigs
+place their root, spine and collar joints differently, so those bones point differently at rest
+already. Prints a line per rig.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.bvh import read_bvh  # noqa: E402
+from core.contacts import detect_foot_contacts  # noqa: E402
+from core.metrics import foot_skate, physical_foot_contact  # noqa: E402
+from core.retarget import RIGS, detect_rig, retarget_bvh  # noqa: E402
+from core.skeleton import JOINT_INDEX, PARENTS  # noqa: E402
+
+MOTION = ROOT.parent / "shared" / "data" / "motion"
+LIMBS = {
+    JOINT_INDEX[f"{side}_{joint}"]
+    for side in ("left", "right")
+    for joint in ("knee", "ankle", "foot", "shoulder", "elbow", "wrist", "hand")
+}  # each the child end of a limb bone
+
+
+def main() -> None:
+    rows: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for path in sorted(MOTION.rglob("*.bvh")):
+        start = time.perf_counter()
+        bvh = read_bvh(path)
+        parsed = time.perf_counter()
+        motion = retarget_bvh(bvh)
+        done = time.perf_counter()
+        rig = detect_rig(bvh)
+        source = {JOINT_INDEX[j]: bvh.names.index(n) for j, n in RIGS[rig].items()}
+        positions, _ = bvh.forward_kinematics()
+        joints = motion.joint_positions()
+        bones = [(PARENTS[j], j) for j in source if j in LIMBS and PARENTS[j] in source]
+        for parent, child in bones:
+            ours = joints[:, child] - joints[:, parent]
+            theirs = positions[:, source[child]] - positions[:, source[parent]]
+            cosine = np.sum(ours * theirs, -1) / (
+                np.linalg.norm(ours, axis=-1) * np.linalg.norm(theirs, axis=-1)
+            )
+            rows[rig]["angles"].append(np.degrees(np.arccos(np.clip(cosine, -1, 1))))
+        resampled = motion.resampled(30.0)
+        joints30 = resampled.joint_positions()
+        rows[rig]["skate"].append(foot_skate(joints30, detect_foot_contacts(joints30, 30.0), 30.0))
+        rows[rig]["pfc"].append(physical_foot_contact(joints30, 30.0))
+        rows[rig]["parse"].append(parsed - start)
+        rows[rig]["retarget"].append(done - parsed)
+        rows[rig]["seconds"].append(motion.duration)
+    print(
+        "| rig | files | minutes | bone angle mean | p95 | parse s/file | retarget s/file "
+        "| foot skate cm/s | PFC |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for rig, row in rows.items():
+        angles = np.concatenate([a.ravel() for a in row["angles"]])
+        print(
+            f"| {rig} | {len(row['parse'])} | {sum(row['seconds']) / 60:.1f} | "
+            f"{angles.mean():.2f} deg | {np.percentile(angles, 95):.2f} deg | "
+            f"{np.mean(row['parse']):.2f} | {np.mean(row['retarget']):.2f} | "
+            f"{np.mean(row['skate']):.1f} | {np.mean(row['pfc']):.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
