@@ -64,7 +64,7 @@ def main() -> None:
         rows[rig]["retarget"].append(done - parsed)
         rows[rig]["seconds"].append(motion.duration)
     print(
-        "| rig | files | minutes | bone angle mean | p95 | parse s/file | retarget s/file "
+        "| rig | files | minutes | limb bone angle mean | p95 | parse s/file | retarget s/file "
         "| foot skate cm/s | PFC |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
