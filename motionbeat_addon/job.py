@@ -8,12 +8,13 @@ is done. Until then nothing in the scene has changed, so Esc simply discards the
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.analysis import SongAnalysis
 from core.generate import generate_dance
 from core.motion import Motion
+from core.motion_graph import Controls
 
 
 class _Cancelled(Exception):
@@ -24,6 +25,7 @@ class _Cancelled(Exception):
 class GenerationJob:
     """One song's dance, computed off the main thread.
 
+    controls : the choreography settings (``core.motion_graph.Controls``; seed is ``seed``)
     stage / progress : what the worker is doing and the share done, 0..1, for the UI
     result : (SongAnalysis, Motion) once done without error; error : the exception otherwise
     """
@@ -31,6 +33,7 @@ class GenerationJob:
     song: Path
     seed: int
     fps: float
+    controls: Controls = field(default_factory=Controls)
     stage: str = "starting"
     progress: float = 0.0
     result: tuple[SongAnalysis, Motion] | None = None
@@ -66,7 +69,9 @@ class GenerationJob:
 
     def _run(self) -> None:
         try:
-            result = generate_dance(self.song, self.seed, self.fps, progress=self._stage)
+            result = generate_dance(
+                self.song, self.seed, self.fps, controls=self.controls, progress=self._stage
+            )
             self._stage("keying", 0.95)
             self.result = result
         except _Cancelled:

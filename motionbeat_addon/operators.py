@@ -15,6 +15,7 @@ import bpy
 
 from core.errors import MotionBeatError
 from core.generate import generate_dance
+from core.motion_graph import Controls
 
 from . import job as jobs
 from .dance_scene import armature_to_animate, scene_fps, write_dance
@@ -37,6 +38,21 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
     filepath: bpy.props.StringProperty(name="Song", subtype="FILE_PATH")
     seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
     beat_markers: bpy.props.BoolProperty(name="Beat Markers", default=False)
+    diversity: bpy.props.FloatProperty(
+        name="Diversity",
+        description="How different dances of different seeds are, from 0 (the best-scoring "
+        "dance) to 1",
+        default=Controls.diversity,
+        min=0.0,
+        max=1.0,
+    )
+    energy: bpy.props.FloatProperty(
+        name="Energy",
+        description="Calmer (-1) or livelier (1) moves than the music's loudness suggests",
+        default=0.0,
+        min=-1.0,
+        max=1.0,
+    )
     keep_previous_action: bpy.props.BoolProperty(
         name="Keep Previous Action",
         description="Keep the armature's previous action (with a fake user) instead of letting "
@@ -53,6 +69,9 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
             cls.poll_message_set("A dance is being generated; Esc cancels it")
             return False
         return True
+
+    def _controls(self) -> Controls:
+        return Controls(seed=self.seed, diversity=self.diversity, energy=self.energy)
 
     def _song(self) -> Path | None:
         if not self.filepath:
@@ -75,7 +94,9 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         try:
             # Everything that can fail on bad input happens before the scene is touched.
             armature = armature_to_animate(context)
-            analysis, motion = generate_dance(song, seed=self.seed, fps=scene_fps(context.scene))
+            analysis, motion = generate_dance(
+                song, self.seed, scene_fps(context.scene), controls=self._controls()
+            )
             armature = write_dance(
                 context, motion, song, armature, self.beat_markers, self.keep_previous_action
             )
@@ -98,7 +119,9 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         # A name, not the object: the user may delete it while the worker runs.
         self._armature_name = armature.name if armature is not None else None
         self._song_path = song
-        jobs.running = jobs.GenerationJob(song, self.seed, scene_fps(context.scene)).start()
+        jobs.running = jobs.GenerationJob(
+            song, self.seed, scene_fps(context.scene), self._controls()
+        ).start()
         window_manager = context.window_manager
         self._timer = window_manager.event_timer_add(POLL_SECONDS, window=context.window)
         window_manager.modal_handler_add(self)

@@ -17,6 +17,8 @@ class VIEW3D_PT_motionbeat(bpy.types.Panel):
         layout.prop(settings, "audio_path")
         layout.prop(settings, "seed")
         layout.prop(settings, "beat_markers")
+        layout.prop(settings, "diversity", slider=True)
+        layout.prop(settings, "energy", slider=True)
         if jobs.running is not None:
             layout.progress(
                 factor=jobs.running.progress,
@@ -27,6 +29,8 @@ class VIEW3D_PT_motionbeat(bpy.types.Panel):
         operator.filepath = settings.audio_path
         operator.seed = settings.seed
         operator.beat_markers = settings.beat_markers
+        operator.diversity = settings.diversity
+        operator.energy = settings.energy
         obj = context.active_object
         if obj is not None and obj.type == "ARMATURE" and obj.select_get():
             layout.label(text=f"Animates '{obj.name}'", icon="ARMATURE_DATA")

@@ -13,3 +13,17 @@ class MotionBeatSettings(bpy.types.PropertyGroup):
     beat_markers: bpy.props.BoolProperty(
         name="Beat Markers", description="Mark every beat, not only downbeats", default=False
     )
+    diversity: bpy.props.FloatProperty(
+        name="Diversity",
+        description="How different dances of different seeds are, from 0 to 1",
+        default=0.3,
+        min=0.0,
+        max=1.0,
+    )
+    energy: bpy.props.FloatProperty(
+        name="Energy",
+        description="Calmer (-1) or livelier (1) moves than the music's loudness suggests",
+        default=0.0,
+        min=-1.0,
+        max=1.0,
+    )

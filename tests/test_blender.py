@@ -226,3 +226,18 @@ def test_generating_again_may_let_the_previous_action_go_when_asked(demo_song):
     bpy.context.view_layer.objects.active = armature
     generate(demo_song, seed=1, keep_previous_action=False)
     assert not first.use_fake_user and first.users == 0  # dropped when the file is saved
+
+
+def test_the_energy_setting_reaches_the_dance(demo_song):
+    def spine_keys(energy):
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        generate(demo_song, seed=0, energy=energy)
+        (curve,) = [
+            f
+            for f in channelbag_fcurves(armatures()[0])
+            if f.data_path == 'pose.bones["spine3"].rotation_quaternion' and f.array_index == 1
+        ]
+        return np.array([k.co[1] for k in curve.keyframe_points])
+
+    calm, lively = spine_keys(-1.0), spine_keys(1.0)
+    assert calm.shape == lively.shape and not np.allclose(calm, lively)

@@ -115,3 +115,10 @@ def test_the_shipped_default_library_is_what_the_build_makes_today(library):
     assert shipped.names.tolist() == library.names.tolist()
     np.testing.assert_allclose(shipped.poses, library.poses, atol=1e-5)
     np.testing.assert_allclose(shipped.embeddings, library.embeddings, atol=1e-4)
+
+
+def test_the_energy_control_moves_the_choice_to_calmer_or_livelier_bars(song, library):
+    analysis, embedding = song
+    calm, _ = plan_segments(analysis, embedding, library, Controls(energy=-1.0))
+    lively, _ = plan_segments(analysis, embedding, library, Controls(energy=1.0))
+    assert library.energy[calm].mean() < library.energy[lively].mean()
