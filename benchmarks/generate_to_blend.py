@@ -2,11 +2,11 @@
 
     python benchmarks/generate_to_blend.py [SONG ...]
 
-1. A 3-minute song (the demo groove synthesised at that length) through analysis,
-   choreography, the .npz, and keying into a saved .blend, each stage timed, after Blender has
-   started.
-   The once-per-process cost of librosa's first use (numba compiles its kernels) is timed on a
-   short clip first and reported apart.
+1. A 3-minute song (the demo groove synthesised at that length) through the default path of
+   ``motionbeat generate`` (decode and analysis, the MotionBeat embedding, the library
+   choreographer), the .npz, and keying into a saved .blend, each stage timed, after Blender
+   has started. The once-per-process costs (numba compiling librosa's kernels, reading the
+   model and the library) are paid on a short clip first and reported apart.
 2. BAS, beat and downbeat hit rate, PFC and foot skate of ``motionbeat generate`` on the given
    songs, or on the first five game tracks of ../shared/data/music/game when none are given.
 Prints a table of figures; writes nothing outside a temporary folder.
@@ -24,10 +24,15 @@ import soundfile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.analysis import analyze_song  # noqa: E402
-from core.choreographer import choreograph  # noqa: E402
+from core.analysis import analyze_audio  # noqa: E402
+from core.audio import load_audio  # noqa: E402
 from core.demo_song import DEMO_BPM, SAMPLE_RATE, synthesize_demo_song  # noqa: E402
+from core.generate import generate_dance  # noqa: E402
+from core.library import default_library  # noqa: E402
 from core.metrics import dance_metrics  # noqa: E402
+from core.model import DEFAULT_MODEL, load_model  # noqa: E402
+from core.model.embedding import embed_audio  # noqa: E402
+from core.motion_graph import Controls, choreograph_from_library  # noqa: E402
 
 THREE_MINUTES_BARS = int(180 / (4 * 60 / DEMO_BPM))
 GAME_MUSIC = ROOT.parent / "shared" / "data" / "music" / "game"
@@ -47,13 +52,16 @@ def time_three_minute_song(scratch: Path) -> None:
     clip = scratch / "clip.wav"
     soundfile.write(str(clip), synthesize_demo_song(bars=2), SAMPLE_RATE)
     cold = time.perf_counter()
-    analyze_song(clip)
-    print(f"librosa's first use in a process (numba compiling): {time.perf_counter() - cold:.2f} s")
+    generate_dance(clip)
+    print(f"first use in a process (numba, model, library): {time.perf_counter() - cold:.2f} s")
 
     start = time.perf_counter()
-    analysis = analyze_song(song)
+    y = load_audio(song)
+    analysis = analyze_audio(y)
     analysed = time.perf_counter()
-    motion = choreograph(analysis, fps=30, seed=0)
+    embedding = embed_audio(y, analysis.beat_track, load_model(DEFAULT_MODEL, "cpu"))
+    embedded = time.perf_counter()
+    motion = choreograph_from_library(analysis, embedding, default_library(), 30.0, Controls())
     choreographed = time.perf_counter()
     motion.save_npz(scratch / "three minutes.npz")
     npz_written = time.perf_counter()
@@ -65,7 +73,8 @@ def time_three_minute_song(scratch: Path) -> None:
     print(f"3-minute song ({analysis.duration:.0f} s, {motion.n_frames} frames at 30 fps)")
     for stage, seconds in (
         ("analysis (decode, beats, downbeats)", analysed - start),
-        ("choreography", choreographed - analysed),
+        ("MotionBeat embedding (model read)", embedded - analysed),
+        ("choreography (library, v2)", choreographed - embedded),
         ("writing the .npz", npz_written - choreographed),
         ("total, song to .npz", npz_written - start),
         ("keying into Blender", keyed - npz_written),
@@ -82,8 +91,7 @@ def dance_figures(songs: list[Path]) -> None:
     print("\n" + "  ".join(f"{h:>12s}" if i else f"{h:34s}" for i, h in enumerate(header)))
     rows = []
     for song in songs:
-        analysis = analyze_song(song)
-        motion = choreograph(analysis, fps=30, seed=0)
+        analysis, motion = generate_dance(song, seed=0, fps=30)
         figures = dance_metrics(
             motion.joint_positions(), motion.contacts, 30, motion.beats, motion.downbeats
         )
