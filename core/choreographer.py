@@ -266,13 +266,25 @@ def render_bar(move: Move, amplitude: float, beat_seconds: float, fps: float) ->
     n_frames = int(round(BEATS_PER_BAR * beat_seconds * fps)) + 1
     beat_position = np.arange(n_frames) / fps / beat_seconds
     poses, trans = pose_from_channels(sample_channels(key_beats, keys, beat_position))
+    return _with_contacts(poses, trans, fps, np.arange(BEATS_PER_BAR + 1) * beat_seconds)
+
+
+def _with_contacts(
+    poses: np.ndarray,
+    trans: np.ndarray,
+    fps: float,
+    beats: np.ndarray,
+    downbeats: np.ndarray | None = None,
+) -> Motion:
+    """A Motion with its foot contacts detected from its own joints."""
     joints, _ = forward_kinematics(poses, trans)
     return Motion(
         poses=poses,
         trans=trans,
         fps=fps,
         contacts=detect_foot_contacts(joints, fps),
-        beats=np.arange(BEATS_PER_BAR + 1) * beat_seconds,
+        beats=beats,
+        downbeats=np.zeros(0) if downbeats is None else downbeats,
     )
 
 
@@ -293,12 +305,4 @@ def choreograph(song: SongAnalysis, fps: float = DEFAULT_FPS, seed: int = 0) -> 
     times = np.arange(int(np.ceil(song.duration * fps))) / fps
     channels = sample_channels(key_beats, keys, grid.beat_position(times))
     poses, trans = pose_from_channels(channels)
-    joints, _ = forward_kinematics(poses, trans)
-    return Motion(
-        poses=poses,
-        trans=trans,
-        fps=fps,
-        contacts=detect_foot_contacts(joints, fps),
-        beats=beat_track.beats,
-        downbeats=beat_track.downbeats,
-    )
+    return _with_contacts(poses, trans, fps, beat_track.beats, beat_track.downbeats)
