@@ -49,7 +49,8 @@ def build_core_wheel(version: str, wheel_dir: Path) -> Path:
             'build-backend = "setuptools.build_meta"\n'
             f'[project]\nname = "motionbeat-core"\nversion = "{version}"\n'
             '[tool.setuptools.packages.find]\ninclude = ["core*"]\n'
-            '[tool.setuptools.package-data]\n"core.model" = ["weights/*.pt", "weights/*.npz", "weights/*.md"]\n'
+            "[tool.setuptools.package-data]\n"
+            '"core.model" = ["weights/*.pt", "weights/*.npz", "weights/*.md"]\n'
         )
         subprocess.run(
             [
