@@ -7,7 +7,6 @@ For each song (by default a 3-minute synthesised demo groove and every game trac
 downbeats) against ``librosa.load`` + ``librosa.beat.beat_track`` (beats and tempo, no
 downbeats), both after a warm-up that pays numba's one-off compilation, and prints the beats
 each finds and how many of librosa's beats ours matches within 70 ms (mir_eval F-measure).
-Songs with beat annotations are measured in ``benchmarks`` of the beat-tracking issue.
 """
 
 from __future__ import annotations

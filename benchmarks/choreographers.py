@@ -21,13 +21,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.analysis import analyze_song  # noqa: E402
+from core.analysis import analyze_audio  # noqa: E402
+from core.audio import load_audio  # noqa: E402
 from core.choreographer import choreograph  # noqa: E402
 from core.contacts import detect_foot_contacts  # noqa: E402
 from core.library import MotionLibrary, procedural_library  # noqa: E402
 from core.metrics import dance_metrics, diversity, geometric_features, kinetic_features  # noqa: E402
 from core.model import DEFAULT_MODEL, load_model  # noqa: E402
-from core.model.embedding import embed_song  # noqa: E402
+from core.model.embedding import embed_audio  # noqa: E402
 from core.motion_graph import Controls, choreograph_from_library  # noqa: E402
 
 MUSIC = ROOT.parent / "shared" / "data" / "music"
@@ -47,8 +48,9 @@ def main(argv: list[str]) -> None:
     features: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in rows}
     seconds = {name: 0.0 for name in rows}
     for song in songs:
-        analysis = analyze_song(song)
-        embedding = embed_song(song, model)
+        y = load_audio(song)  # one decode for the analysis and the embedding, as generate does
+        analysis = analyze_audio(y)
+        embedding = embed_audio(y, analysis.beat_track, model)
         for name in rows:
             start = time.perf_counter()
             if name == "v1":

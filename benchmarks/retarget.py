@@ -5,9 +5,10 @@
 
 For each file: the angle between each retargeted SMPL limb bone (thigh, shin, foot, collar to
 shoulder, upper arm, forearm, hand) and the source bone it stands for, the time to parse and to
-retarget, and the foot skate and PFC of the result at 30 fps. Torso bones are left out: rigs
-place their root, spine and collar joints differently, so those bones point differently at rest
-already. Prints a line per rig.
+retarget, the foot skate and PFC of the result at 30 fps, and how well its beats are found
+(BAS of the motion warped onto a grid, on the grid and half a beat off). Torso bones are left
+out: rigs place their root, spine and collar joints differently, so those bones point
+differently at rest already. Prints a line per rig.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from core.bvh import read_bvh  # noqa: E402
 from core.contacts import detect_foot_contacts  # noqa: E402
-from core.metrics import foot_skate, physical_foot_contact  # noqa: E402
+from core.metrics import beat_align_score, foot_skate, physical_foot_contact  # noqa: E402
 from core.retarget import RIGS, detect_rig, retarget_bvh  # noqa: E402
 from core.skeleton import JOINT_INDEX, PARENTS  # noqa: E402
+from core.time_warp import motion_beats, warp_onto_beats  # noqa: E402
 
 MOTION = ROOT.parent / "shared" / "data" / "motion"
 LIMBS = {
@@ -60,21 +62,29 @@ def main() -> None:
         joints30 = resampled.joint_positions()
         rows[rig]["skate"].append(foot_skate(joints30, detect_foot_contacts(joints30, 30.0), 30.0))
         rows[rig]["pfc"].append(physical_foot_contact(joints30, 30.0))
+        # How well the motion's beats are found: warped onto a 120 BPM grid, BAS on the grid
+        # against half a beat off it (the pseudo-pairs of training/pseudo_pairs.py).
+        beats = motion_beats(resampled, joints30)
+        grid = np.arange(len(beats)) * 0.5
+        warped = warp_onto_beats(resampled, beats, grid, 30.0).joint_positions()
+        rows[rig]["on grid"].append(beat_align_score(warped, 30.0, grid))
+        rows[rig]["half off"].append(beat_align_score(warped, 30.0, grid + 0.25))
         rows[rig]["parse"].append(parsed - start)
         rows[rig]["retarget"].append(done - parsed)
         rows[rig]["seconds"].append(motion.duration)
     print(
         "| rig | files | minutes | limb bone angle mean | p95 | parse s/file | retarget s/file "
-        "| foot skate cm/s | PFC |"
+        "| foot skate cm/s | PFC | warped BAS on grid | half a beat off |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---" * 11 + "|")
     for rig, row in rows.items():
         angles = np.concatenate([a.ravel() for a in row["angles"]])
         print(
             f"| {rig} | {len(row['parse'])} | {sum(row['seconds']) / 60:.1f} | "
             f"{angles.mean():.2f} deg | {np.percentile(angles, 95):.2f} deg | "
             f"{np.mean(row['parse']):.2f} | {np.mean(row['retarget']):.2f} | "
-            f"{np.mean(row['skate']):.1f} | {np.mean(row['pfc']):.2f} |"
+            f"{np.mean(row['skate']):.1f} | {np.mean(row['pfc']):.2f} | "
+            f"{np.mean(row['on grid']):.3f} | {np.mean(row['half off']):.3f} |"
         )
 
 

@@ -129,7 +129,10 @@ class _Tokens:
         return self.items[self.position - 1][1]
 
 
-def _parse_joint(tokens: _Tokens, bvh: Bvh, parent: int, name: str, depth: int = 0) -> None:
+def _parse_joint(
+    tokens: _Tokens, bvh: Bvh, offsets: list, parent: int, name: str, depth: int = 0
+) -> None:
+    """Read one joint and its children into ``bvh`` (names, parents, channels) and ``offsets``."""
     index = len(bvh.names)
     if index >= MAX_JOINTS:
         raise MotionFileError(f"{tokens.name}: over {MAX_JOINTS} joints")
@@ -149,15 +152,13 @@ def _parse_joint(tokens: _Tokens, bvh: Bvh, parent: int, name: str, depth: int =
         if channel[:1] not in _AXES or channel[1:] not in ("position", "rotation"):
             raise MotionFileError(f"{tokens.name}, line {tokens.line}: unknown channel {channel!r}")
     bvh.channels.append(channels)
-    offsets = list(bvh.offsets)
     offsets.append(offset)
-    bvh.offsets = np.asarray(offsets, dtype=np.float64)
     while True:
         word = tokens.next()
         if word == "}":
             return
         if word.upper() == "JOINT":
-            _parse_joint(tokens, bvh, index, tokens.next(), depth + 1)
+            _parse_joint(tokens, bvh, offsets, index, tokens.next(), depth + 1)
         elif word.upper() == "END":
             tokens.next("SITE")
             tokens.next("{")
@@ -202,7 +203,9 @@ def parse_bvh(text: str, name: str = "BVH") -> Bvh:
     tokens.next("HIERARCHY")
     tokens.next("ROOT")
     bvh = Bvh([], [], np.zeros((0, 3)), [], np.zeros((0, 0)), 1.0)
-    _parse_joint(tokens, bvh, -1, tokens.next())
+    offsets: list[list[float]] = []
+    _parse_joint(tokens, bvh, offsets, -1, tokens.next())
+    bvh.offsets = np.asarray(offsets, dtype=np.float64)
     if tokens.position != len(tokens.items):
         raise MotionFileError(f"{name}: more than one ROOT or text after the hierarchy")
 

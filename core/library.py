@@ -30,7 +30,6 @@ from core.model.network import MotionBeat, bar_embeddings
 from core.model.tokens import motion_tokens
 from core.motion import Motion
 from core.moves import BEATS_PER_BAR, LIBRARY
-from core.skeleton import forward_kinematics
 from core.time_warp import motion_beats
 
 FPS = 30.0
@@ -120,10 +119,15 @@ class MotionLibrary:
         )
 
 
-def pelvis_heading(poses: np.ndarray) -> np.ndarray:
-    """Yaw (radians, about +Y) of the pelvis's forward (+Z) direction: ``(T,)``."""
-    forward = Rotation.from_rotvec(poses[:, 0]).apply([0.0, 0.0, 1.0])
+def facing_yaw(rotations: Rotation) -> np.ndarray:
+    """Yaw (radians about +Y) of where rotations turn the body's forward (+Z): ``(T,)``."""
+    forward = rotations.apply([0.0, 0.0, 1.0]).reshape(-1, 3)
     return np.arctan2(forward[:, 0], forward[:, 2])
+
+
+def pelvis_heading(poses: np.ndarray) -> np.ndarray:
+    """Yaw of the pelvis of SMPL poses (T, 24, 3): ``(T,)`` radians."""
+    return facing_yaw(Rotation.from_rotvec(poses[:, 0]))
 
 
 def _at_origin(motion: Motion) -> Motion:
@@ -135,13 +139,15 @@ def _at_origin(motion: Motion) -> Motion:
     return Motion(poses, trans, motion.fps, motion.contacts, motion.beats)
 
 
-def _embed(segments: list[Motion], model: MotionBeat) -> np.ndarray:
-    """Bar embeddings of one-bar segments from the motion encoder: (S, E) float32."""
+def _embed(segments: list[Motion], joints: list[np.ndarray], model: MotionBeat) -> np.ndarray:
+    """Bar embeddings of one-bar segments (with their joint positions) from the motion encoder:
+    (S, E) float32."""
     config = model.config
     out = []
-    for segment in segments:
-        joints = segment.joint_positions()
-        tokens = motion_tokens(joints, segment.contacts, segment.fps, segment.beats, 0, config)
+    for segment, segment_joints in zip(segments, joints, strict=True):
+        tokens = motion_tokens(
+            segment_joints, segment.contacts, segment.fps, segment.beats, 0, config
+        )
         features = torch.from_numpy(tokens.features)[None]
         pulse = torch.from_numpy(tokens.contact_pulse)[None]
         phase = torch.from_numpy(tokens.bar_phase)[None]
@@ -156,16 +162,15 @@ def _library(
     segments: list[Motion], names: list[str], tags: list[str], model: MotionBeat
 ) -> MotionLibrary:
     placed = [_at_origin(s) for s in segments]
+    joints = [s.joint_positions() for s in placed]
     return MotionLibrary(
         poses=np.concatenate([s.poses for s in placed]),
         trans=np.concatenate([s.trans for s in placed]),
         contacts=np.concatenate([s.contacts for s in placed]),
         starts=np.cumsum([0] + [s.n_frames for s in placed]).astype(np.int64),
         beats=np.stack([s.beats for s in placed]),
-        embeddings=_embed(placed, model),
-        energy=np.array(
-            [kinetic_velocity(s.joint_positions()).mean() for s in placed], dtype=np.float32
-        ),
+        embeddings=_embed(placed, joints, model),
+        energy=np.array([kinetic_velocity(j).mean() for j in joints], dtype=np.float32),
         names=np.array(names),
         tags=np.array(tags),
     )
@@ -187,14 +192,13 @@ def cut_bars(motion: Motion) -> list[Motion]:
     """One-bar segments of a motion at its beats (``core.time_warp.motion_beats``), bar lines
     every four beats from its first beat; each stood on the floor, at ``FPS``."""
     motion = motion.resampled(FPS)
-    beats = motion_beats(motion)
+    joints = motion.joint_positions()
+    beats = motion_beats(motion, joints)
     segments = []
     for first in range(0, len(beats) - BEATS_PER_BAR, BEATS_PER_BAR):
         bar = beats[first : first + BEATS_PER_BAR + 1]
         a, b = int(round(bar[0] * FPS)), int(round(bar[-1] * FPS)) + 1
-        trans, _ = stand_on_floor(
-            motion.trans[a:b], forward_kinematics(motion.poses[a:b], motion.trans[a:b])[0]
-        )
+        trans, _ = stand_on_floor(motion.trans[a:b], joints[a:b])
         bar_beats = bar - a / FPS  # seconds from the segment's first frame
         segments.append(Motion(motion.poses[a:b], trans, FPS, motion.contacts[a:b], bar_beats))
     return segments

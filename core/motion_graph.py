@@ -27,13 +27,13 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from core.analysis import SongAnalysis
-from core.choreographer import DEFAULT_FPS, bar_grid, bar_loudness
+from core.choreographer import DEFAULT_FPS, LEGS, bar_grid, bar_loudness
 from core.leg_ik import solve_leg
-from core.library import MotionLibrary, pelvis_heading
+from core.library import MotionLibrary, facing_yaw, pelvis_heading
 from core.model.embedding import SongEmbedding
 from core.motion import Motion
 from core.moves import BEATS_PER_BAR
-from core.skeleton import JOINT_INDEX, N_JOINTS, PARENTS, REST_OFFSETS, forward_kinematics
+from core.skeleton import CONTACT_NAMES, N_JOINTS, PARENTS, REST_OFFSETS, forward_kinematics
 
 SIMILARITY_WEIGHT = 1.0
 ENERGY_WEIGHT = 0.6
@@ -46,11 +46,10 @@ PREFER_BONUS = 0.5
 CANDIDATES = 24  # segments per bar the beam considers
 BEAM_WIDTH = 8
 LOCK_RAMP_FRAMES = 3
-LEGS = {
-    "left": (JOINT_INDEX["left_hip"], JOINT_INDEX["left_knee"], JOINT_INDEX["left_ankle"]),
-    "right": (JOINT_INDEX["right_hip"], JOINT_INDEX["right_knee"], JOINT_INDEX["right_ankle"]),
+# Contact channels (ankle and foot) of each side, in the order of ``CONTACT_NAMES``.
+CONTACT_CHANNELS = {
+    side: tuple(i for i, name in enumerate(CONTACT_NAMES) if name.startswith(side)) for side in LEGS
 }
-CONTACT_CHANNELS = {"left": (0, 1), "right": (2, 3)}  # ankle and foot contacts of each side
 
 
 @dataclass(frozen=True)
@@ -68,26 +67,12 @@ class Controls:
 
 def _bar_music_embeddings(embedding: SongEmbedding, bar_starts: np.ndarray) -> np.ndarray:
     """The song's bar embedding nearest in time to each grid bar: (n_bars, E)."""
-    tokens = embedding.beat_times[:-1]
-    downbeat_tokens = np.flatnonzero(np.isin(np.round(tokens, 4), np.round(embedding.downbeats, 4)))
-    starts = (
-        downbeat_tokens
-        if len(downbeat_tokens) and downbeat_tokens[0] == 0
-        else np.r_[0, downbeat_tokens]
-    )
-    starts = starts[: len(embedding.bars)]
-    nearest = np.abs(tokens[starts][None, :] - bar_starts[:, None]).argmin(axis=1)
+    nearest = np.abs(embedding.bar_times[None, :] - bar_starts[:, None]).argmin(axis=1)
     return embedding.bars[nearest]
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     return np.argsort(np.argsort(values)) / max(len(values) - 1, 1)
-
-
-def _yaw(quaternions: np.ndarray) -> np.ndarray:
-    """Yaw (radians about +Y) of the forward (+Z) direction of rotations (..., 4) x-y-z-w."""
-    forward = Rotation.from_quat(quaternions.reshape(-1, 4)).apply([0.0, 0.0, 1.0])
-    return np.arctan2(forward[:, 0], forward[:, 2])
 
 
 def _boundary_poses(library: MotionLibrary) -> tuple[np.ndarray, ...]:
@@ -223,7 +208,9 @@ def assemble(
             trans[eased, 1] += share * height_jump
         contacts[frames] = bar_contacts[: len(frames)]
         previous_end = (quat[end][0], placed[end][0, 1])
-        heading = float(_yaw(quat[end][0, 0])[0])  # the next segment faces where this one ends
+        heading = float(
+            facing_yaw(Rotation.from_quat(quat[end][0, 0]))[0]
+        )  # the next segment faces where this one ends
         position = placed[end][0] * [1.0, 0.0, 1.0]
     poses = Rotation.from_quat(rotations.reshape(-1, 4)).as_rotvec().reshape(n, N_JOINTS, 3)
     return poses, trans, contacts

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from core.aistpp import load_aistpp_motion
 from core.bvh import Bvh, read_bvh
 from core.contacts import detect_foot_contacts, stand_on_floor
 from core.errors import MotionFileError
@@ -289,8 +290,6 @@ def load_bvh_motion(path: str | os.PathLike, fps: float = DEFAULT_FPS) -> Motion
 def load_any_motion(path: str | os.PathLike, fps: float = DEFAULT_FPS) -> Motion:
     """Motion from a BVH (a known rig), an AIST++ ``.pkl`` or an AMASS-style ``.npz``, on the
     SMPL skeleton at ``fps``. Raises MotionFileError for any other suffix or a malformed file."""
-    from core.aistpp import load_aistpp_motion
-
     suffix = Path(path).suffix.lower()
     if suffix == ".bvh":
         return load_bvh_motion(path, fps)

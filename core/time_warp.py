@@ -22,12 +22,15 @@ SNAP_FRACTION = 0.25  # a tracked beat moves onto a kinematic beat within this s
 MOTION_TEMPO_BPM = 100.0  # the tracker's tempo prior: dancers step slower than music's 120
 
 
-def motion_beats(motion: Motion) -> np.ndarray:
-    """Beat times of a motion: ``(k,)`` float64 seconds, increasing (may be empty)."""
-    joints = motion.joint_positions()
-    # Peaks where the kinetic velocity bends upward: sharp at stops, flat through glides. On
-    # CMU subject 05 and salsa clips warped onto a 120 BPM grid this gives BAS 0.22 against 0.10
-    # half a beat off; the velocity's plain inverse gives broad peaks and 0.07 beat hits.
+def motion_beats(motion: Motion, joints: np.ndarray | None = None) -> np.ndarray:
+    """Beat times of a motion: ``(k,)`` float64 seconds, increasing (may be empty).
+
+    joints : its ``joint_positions()`` when the caller has them already.
+    """
+    joints = motion.joint_positions() if joints is None else joints
+    # Peaks where the kinetic velocity bends upward: sharp at stops, flat through glides. The
+    # velocity's plain inverse peaks broadly, and the tracker then drifts off the stops.
+    # ``benchmarks/retarget.py`` measures the result on the CMU captures.
     velocity = kinetic_velocity(joints)
     envelope = np.maximum(0.0, np.gradient(np.gradient(velocity)))
     _, frames = librosa.beat.beat_track(

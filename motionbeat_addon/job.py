@@ -8,13 +8,14 @@ is done. Until then nothing in the scene has changed, so Esc simply discards the
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.analysis import SongAnalysis
-from core.generate import generate_dance
-from core.motion import Motion
-from core.motion_graph import Controls
+if TYPE_CHECKING:
+    from core.analysis import SongAnalysis
+    from core.motion import Motion
+    from core.motion_graph import Controls
 
 
 class _Cancelled(Exception):
@@ -25,7 +26,7 @@ class _Cancelled(Exception):
 class GenerationJob:
     """One song's dance, computed off the main thread.
 
-    controls : the choreography settings (``core.motion_graph.Controls``; seed is ``seed``)
+    controls : the choreography settings (``core.motion_graph.Controls``, default when None)
     stage / progress : what the worker is doing and the share done, 0..1, for the UI
     result : (SongAnalysis, Motion) once done without error; error : the exception otherwise
     """
@@ -33,7 +34,7 @@ class GenerationJob:
     song: Path
     seed: int
     fps: float
-    controls: Controls = field(default_factory=Controls)
+    controls: Controls | None = None
     stage: str = "starting"
     progress: float = 0.0
     result: tuple[SongAnalysis, Motion] | None = None
@@ -68,6 +69,9 @@ class GenerationJob:
         self.stage, self.progress = stage, done
 
     def _run(self) -> None:
+        # The pipeline (with torch and the model) is read here, not when the add-on registers.
+        from core.generate import generate_dance
+
         try:
             result = generate_dance(
                 self.song, self.seed, self.fps, controls=self.controls, progress=self._stage

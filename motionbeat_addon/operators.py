@@ -14,11 +14,10 @@ from pathlib import Path
 import bpy
 
 from core.errors import MotionBeatError
-from core.generate import generate_dance
-from core.motion_graph import Controls
 
 from . import job as jobs
 from .dance_scene import armature_to_animate, scene_fps, write_dance
+from .properties import BEAT_MARKERS, DIVERSITY, ENERGY, SEED
 
 POLL_SECONDS = 0.1
 
@@ -36,23 +35,10 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     filepath: bpy.props.StringProperty(name="Song", subtype="FILE_PATH")
-    seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
-    beat_markers: bpy.props.BoolProperty(name="Beat Markers", default=False)
-    diversity: bpy.props.FloatProperty(
-        name="Diversity",
-        description="How different dances of different seeds are, from 0 (the best-scoring "
-        "dance) to 1",
-        default=Controls.diversity,
-        min=0.0,
-        max=1.0,
-    )
-    energy: bpy.props.FloatProperty(
-        name="Energy",
-        description="Calmer (-1) or livelier (1) moves than the music's loudness suggests",
-        default=0.0,
-        min=-1.0,
-        max=1.0,
-    )
+    seed: bpy.props.IntProperty(**SEED)
+    beat_markers: bpy.props.BoolProperty(**BEAT_MARKERS)
+    diversity: bpy.props.FloatProperty(**DIVERSITY)
+    energy: bpy.props.FloatProperty(**ENERGY)
     keep_previous_action: bpy.props.BoolProperty(
         name="Keep Previous Action",
         description="Keep the armature's previous action (with a fake user) instead of letting "
@@ -70,8 +56,11 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
             return False
         return True
 
-    def _controls(self) -> Controls:
-        return Controls(seed=self.seed, diversity=self.diversity, energy=self.energy)
+    def _controls(self):
+        """The choreography settings; the seed goes to ``generate_dance`` on its own."""
+        from core.motion_graph import Controls  # torch, with the model: only when generating
+
+        return Controls(diversity=self.diversity, energy=self.energy)
 
     def _song(self) -> Path | None:
         if not self.filepath:
@@ -91,6 +80,8 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         song = self._song()
         if song is None:
             return {"CANCELLED"}
+        from core.generate import generate_dance
+
         try:
             # Everything that can fail on bad input happens before the scene is touched.
             armature = armature_to_animate(context)

@@ -17,13 +17,22 @@ def set_frame_range(scene: bpy.types.Scene, n_frames: int, frame_start: int = 1)
     scene.frame_current = frame_start
 
 
+def strips(scene: bpy.types.Scene):
+    """The scene's sequencer strips (an empty list without a sequence editor)."""
+    editor = scene.sequence_editor
+    if editor is None:
+        return []
+    # Blender 4.4 renamed sequences to strips; 5.0's types no longer know the old name.
+    return editor.strips if hasattr(editor, "strips") else editor.sequences  # type: ignore[attr-defined]
+
+
 def add_sound_strip(scene: bpy.types.Scene, song: Path, frame_start: int = 1):
     """The song as a sound strip on the first free channel, starting at ``frame_start``."""
-    editor = scene.sequence_editor or scene.sequence_editor_create()
-    # Blender 4.4 renamed sequences to strips; 5.0's types no longer know the old name.
-    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # type: ignore[attr-defined]
-    channel = 1 + max((strip.channel for strip in strips), default=0)
-    return strips.new_sound(song.name, str(song), channel, frame_start)
+    if scene.sequence_editor is None:
+        scene.sequence_editor_create()
+    existing = strips(scene)
+    channel = 1 + max((strip.channel for strip in existing), default=0)
+    return existing.new_sound(song.name, str(song), channel, frame_start)
 
 
 def add_beat_markers(

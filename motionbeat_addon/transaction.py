@@ -14,6 +14,8 @@ from contextlib import contextmanager
 
 import bpy
 
+from .timeline import strips
+
 
 def _collections() -> list:
     return [
@@ -25,14 +27,6 @@ def _collections() -> list:
     ]
 
 
-def _strips(scene: bpy.types.Scene):
-    editor = scene.sequence_editor
-    if editor is None:
-        return []
-    # Blender 4.4 renamed sequences to strips; 5.0's types no longer know the old name.
-    return editor.strips if hasattr(editor, "strips") else editor.sequences  # type: ignore[attr-defined]
-
-
 @contextmanager
 def rolled_back_on_failure(
     scene: bpy.types.Scene, armature: bpy.types.Object | None
@@ -40,7 +34,7 @@ def rolled_back_on_failure(
     """Run the body; if it raises, leave ``scene`` and the file as they were, then re-raise."""
     existing = [{block.as_pointer() for block in collection} for collection in _collections()]
     had_editor = scene.sequence_editor is not None
-    strips = {strip.as_pointer() for strip in _strips(scene)}
+    old_strips = {strip.as_pointer() for strip in strips(scene)}
     markers = [(m.name, m.frame, m.camera, m.select) for m in scene.timeline_markers]
     frames = (scene.frame_start, scene.frame_end, scene.frame_current)
     animation = armature.animation_data if armature is not None else None
@@ -60,8 +54,8 @@ def rolled_back_on_failure(
                 action.use_fake_user = fake_user
             for name in set(armature.keys()) - properties:
                 del armature[name]
-        for strip in [s for s in _strips(scene) if s.as_pointer() not in strips]:
-            _strips(scene).remove(strip)
+        for strip in [s for s in strips(scene) if s.as_pointer() not in old_strips]:
+            strips(scene).remove(strip)
         if not had_editor and scene.sequence_editor is not None:
             scene.sequence_editor_clear()
         scene.timeline_markers.clear()

@@ -109,13 +109,21 @@ def test_a_selected_non_smpl_armature_is_refused_and_nothing_changes(demo_song):
     assert scene_snapshot(bpy) == before
 
 
-def test_generating_again_on_the_selected_armature_keeps_its_previous_action(demo_song):
-    generate(demo_song, seed=0)
+def generate_twice_on_one_armature(song, **second):
+    """Generate, select the new armature and generate on it again with ``second`` settings.
+
+    Returns the armature and its first action."""
+    generate(song, seed=0)
     (armature,) = armatures()
     first = armature.animation_data.action
     armature.select_set(True)
     bpy.context.view_layer.objects.active = armature
-    generate(demo_song, seed=1)
+    generate(song, seed=1, **second)
+    return armature, first
+
+
+def test_generating_again_on_the_selected_armature_keeps_its_previous_action(demo_song):
+    armature, first = generate_twice_on_one_armature(demo_song)
     assert armatures() == [armature]
     assert armature.animation_data.action != first
     assert first.name in bpy.data.actions and first.use_fake_user
@@ -219,12 +227,7 @@ def test_no_second_generation_starts_while_one_runs(demo_song, monkeypatch):
 
 
 def test_generating_again_may_let_the_previous_action_go_when_asked(demo_song):
-    generate(demo_song, seed=0)
-    (armature,) = armatures()
-    first = armature.animation_data.action
-    armature.select_set(True)
-    bpy.context.view_layer.objects.active = armature
-    generate(demo_song, seed=1, keep_previous_action=False)
+    _, first = generate_twice_on_one_armature(demo_song, keep_previous_action=False)
     assert not first.use_fake_user and first.users == 0  # dropped when the file is saved
 
 
@@ -241,3 +244,27 @@ def test_the_energy_setting_reaches_the_dance(demo_song):
 
     calm, lively = spine_keys(-1.0), spine_keys(1.0)
     assert calm.shape == lively.shape and not np.allclose(calm, lively)
+
+
+def test_registering_the_add_on_reads_neither_torch_nor_librosa():
+    """They load when a dance is generated, so Blender starts quickly and the add-on registers
+    even where they are missing."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys, motionbeat_addon; motionbeat_addon.register(); "
+        "print([m for m in ('torch', 'librosa') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_panel_s_diversity_default_is_the_choreographer_s():
+    from core.motion_graph import Controls
+    from motionbeat_addon.properties import DIVERSITY
+
+    assert DIVERSITY["default"] == Controls().diversity

@@ -30,8 +30,7 @@ def test_aistpp_motion_pairs_with_its_music_id_and_becomes_windows(tmp_path, dem
     for take in range(1, 4):
         aistpp_motion(motion_dir / f"gBR_sBM_cAll_d04_mBR0_ch0{take}.pkl", 30.0)
     aistpp_motion(motion_dir / "no_music_here.pkl", 5.0)
-    train = file_pair_sources("train", motion_dir, music_dir)
-    validation = file_pair_sources("validation", motion_dir, music_dir)
+    train, validation = file_pair_sources(motion_dir, music_dir)
     assert len(train) == 2 and len(validation) == 1
     assert all(music.name == "mBR0.wav" for _, music in train + validation)
 
@@ -46,4 +45,4 @@ def test_aistpp_motion_pairs_with_its_music_id_and_becomes_windows(tmp_path, dem
 def test_folders_without_pairs_are_refused_clearly(tmp_path):
     (tmp_path / "a.pkl").write_bytes(b"")
     with pytest.raises(MotionFileError, match="has its music"):
-        file_pair_sources("train", tmp_path, tmp_path)
+        file_pair_sources(tmp_path, tmp_path)

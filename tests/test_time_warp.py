@@ -44,8 +44,8 @@ def test_warping_needs_two_beats():
 
 def test_real_capture_warped_onto_a_grid_is_in_time_with_it():
     """Over every third CMU capture file, the warped dances score a higher BAS on the grid they
-    were warped onto than half a beat off it (measured: 0.26 against 0.12). Single clips vary:
-    a third of them have too few clear stops for their beats to be found."""
+    were warped onto than half a beat off it (``benchmarks/retarget.py`` prints the figures
+    per rig). Single clips vary: some have too few clear stops for their beats to be found."""
     from core.retarget import load_bvh_motion
 
     motion_folder = require_shared_data(SHARED_DATA / "motion")
@@ -67,7 +67,7 @@ def test_pseudo_pairs_hold_out_whole_takes_and_match_music_to_dance():
     from training.pseudo_pairs import _take, pseudo_pair, pseudo_pair_sources
 
     require_shared_data()
-    train, validation = pseudo_pair_sources("train"), pseudo_pair_sources("validation")
+    train, validation = pseudo_pair_sources()
     assert {_take(c) for c, _ in train}.isdisjoint({_take(c) for c, _ in validation})
     assert len(validation) >= 8
     config = MotionBeatConfig()

@@ -38,8 +38,8 @@ def _music_for(motion: Path, music_dir: Path) -> Path | None:
     return None
 
 
-def file_pair_sources(split: str, motion_dir: Path, music_dir: Path) -> list[tuple[Path, Path]]:
-    """(motion, music) pairs of the ``train`` or ``validation`` split.
+def file_pair_sources(motion_dir: Path, music_dir: Path) -> tuple[list[tuple[Path, Path]], ...]:
+    """(motion, music) pairs of the training and of the validation split.
 
     Raises MotionFileError if the folders hold no motion file with its music.
     """
@@ -51,7 +51,7 @@ def file_pair_sources(split: str, motion_dir: Path, music_dir: Path) -> list[tup
             "AIST++ music ID such as mBR0)"
         )
     held_out = pairs[::VALIDATION_EVERY]
-    return held_out if split == "validation" else [p for p in pairs if p not in held_out]
+    return [p for p in pairs if p not in held_out], held_out
 
 
 def file_pair(motion_path: Path, music_path: Path, config: MotionBeatConfig) -> PairedClip:

@@ -116,22 +116,18 @@ def training_windows(
         }
         n_train = len(train_names)
     elif config.data == "pseudo":
-        train_pairs = pseudo_pair_sources("train")
-        every_pair = train_pairs + pseudo_pair_sources("validation")
+        train_pairs, held_out = pseudo_pair_sources()
         sources = {
             f"pseudo-{c.stem}-{s.stem}": (lambda c=c, s=s: pseudo_pair(c, s, model_config))
-            for c, s in every_pair
+            for c, s in train_pairs + held_out
         }
         n_train = len(train_pairs)
     elif config.data == "files":
-        train_pairs = file_pair_sources("train", Path(config.motion_dir), Path(config.music_dir))
-        every_pair = train_pairs + file_pair_sources(
-            "validation", Path(config.motion_dir), Path(config.music_dir)
-        )
+        train_pairs, held_out = file_pair_sources(Path(config.motion_dir), Path(config.music_dir))
         sources = {
             # The path keys the cache: two folders may hold files of the same name.
             f"files-{m.resolve()}-{s.resolve()}": (lambda m=m, s=s: file_pair(m, s, model_config))
-            for m, s in every_pair
+            for m, s in train_pairs + held_out
         }
         n_train = len(train_pairs)
     else:

@@ -3,9 +3,10 @@
 Each CMU capture clip (subject 05's modern dance and the salsa takes of subjects 60 and 61,
 retargeted to SMPL from BVH) is warped so that its beats (``core.time_warp``) land on the beats
 of a game track from ../shared/data/music/game, starting on a downbeat: a pair synchronised by
-construction, as far as the capture's beats are found (BAS 0.22 warped onto a grid against 0.10
-half a beat off). Where the song is much faster than the dance, the dance beats fall on every
-other music beat. The Bandai clip (no derivatives allowed) is left out.
+construction, as far as the capture's beats are found (``benchmarks/retarget.py`` prints, per
+rig, the BAS of the warped motion on its grid and half a beat off). Where the song is much
+faster than the dance, the dance beats fall on every other music beat. The Bandai clip (no
+derivatives allowed) is left out.
 
 Validation holds out takes 05, 10, 15 and 20: both partners of a salsa take stay on one side, so
 no validation dance was trained on from the other partner's view.
@@ -39,8 +40,8 @@ def _take(capture: Path) -> str:
     return re.match(r"\d+_(\d+)", capture.name).group(1)
 
 
-def pseudo_pair_sources(split: str, shared: Path = SHARED) -> list[tuple[Path, Path]]:
-    """(capture, song) pairs of the ``train`` or ``validation`` split, in a fixed order.
+def pseudo_pair_sources(shared: Path = SHARED) -> tuple[list[tuple[Path, Path]], ...]:
+    """(capture, song) pairs of the training and of the validation split, in a fixed order.
 
     Songs are dealt to captures in turn, ``SONGS_PER_CAPTURE`` each.
     """
@@ -52,7 +53,7 @@ def pseudo_pair_sources(split: str, shared: Path = SHARED) -> list[tuple[Path, P
         for k in range(SONGS_PER_CAPTURE)
     ]
     held_out = [(c, s) for c, s in pairs if _take(c) in VALIDATION_TAKES]
-    return held_out if split == "validation" else [p for p in pairs if p not in held_out]
+    return [p for p in pairs if p not in held_out], held_out
 
 
 def pseudo_pair(capture: Path, song: Path, config: MotionBeatConfig) -> PairedClip:

@@ -11,18 +11,20 @@ import torch
 
 from core.audio import load_audio
 from core.beats import BeatTrack, track_beats
-from core.model.network import MotionBeat, bar_embeddings
+from core.model.network import MotionBeat, bar_embeddings, bar_starts
 from core.model.tokens import audio_tokens
 
 
 @dataclass
 class SongEmbedding:
     """beats : (N, E) float32, one per beat interval, L2-normalised
-    bars : (n_bars, E) float32; clip : (E,) float32
-    beat_times : (N + 1,) seconds, the token boundaries; downbeats : seconds"""
+    bars : (n_bars, E) float32; bar_times : (n_bars,) seconds where each of those bars starts
+    clip : (E,) float32; beat_times : (N + 1,) seconds, the token boundaries
+    downbeats : seconds"""
 
     beats: np.ndarray
     bars: np.ndarray
+    bar_times: np.ndarray
     clip: np.ndarray
     beat_times: np.ndarray
     downbeats: np.ndarray
@@ -34,6 +36,7 @@ class SongEmbedding:
             path,
             beat_embeddings=self.beats,
             bar_embeddings=self.bars,
+            bar_times=self.bar_times,
             clip_embedding=self.clip,
             beat_times=self.beat_times,
             downbeats=self.downbeats,
@@ -66,6 +69,7 @@ def embed_audio(y: np.ndarray, track: BeatTrack, model: MotionBeat) -> SongEmbed
     return SongEmbedding(
         beats=encoded.beats[0].cpu().numpy(),
         bars=bar_embeddings(encoded.beats[0], phase[0]).cpu().numpy(),
+        bar_times=tokens.beat_times[bar_starts(tokens.bar_phase)],
         clip=encoded.clip[0].cpu().numpy(),
         beat_times=tokens.beat_times,
         downbeats=track.downbeats,

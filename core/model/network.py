@@ -191,15 +191,22 @@ class MotionBeat(nn.Module):
         return Encoded(clip=clip, beats=beats, pulse=pulse_head(hidden))
 
 
+def bar_starts(bar_phase) -> list[int]:
+    """Token indices where bars start: each token of phase 0, and the first token.
+
+    bar_phase : (N,) tensor or array for one song.
+    """
+    starts = [i for i, phase in enumerate(bar_phase.tolist()) if phase == 0]
+    return starts if starts and starts[0] == 0 else [0, *starts]
+
+
 def bar_embeddings(beats: torch.Tensor, bar_phase: torch.Tensor) -> torch.Tensor:
     """Per-bar embeddings: the normalised mean of each bar's beat embeddings.
 
-    beats : (N, E) for one song; bar_phase : (N,). A bar starts at each token of phase 0 (and the
-    first token). Returns ``(n_bars, E)``.
+    beats : (N, E) for one song; bar_phase : (N,), bars as ``bar_starts``. Returns
+    ``(n_bars, E)``.
     """
-    starts = (bar_phase == 0).nonzero().flatten().tolist()
-    if not starts or starts[0] != 0:
-        starts = [0, *starts]
+    starts = bar_starts(bar_phase)
     ends = [*starts[1:], len(beats)]
     return F.normalize(
         torch.stack([beats[a:b].mean(0) for a, b in zip(starts, ends, strict=True)]), dim=-1
