@@ -43,6 +43,8 @@ bench: setup
 	$(VENV)/bin/python benchmarks/generate_to_blend.py
 	$(VENV)/bin/python benchmarks/keying.py
 	$(VENV)/bin/python benchmarks/analysis_vs_librosa.py
+	$(VENV)/bin/python benchmarks/beat_tracker.py
+	$(VENV)/bin/python benchmarks/stock_bpy_generate.py
 	$(VENV)/bin/python benchmarks/memory_long_song.py
 	$(VENV)/bin/python benchmarks/training_throughput.py
 	$(VENV)/bin/python benchmarks/tang2018_fit.py

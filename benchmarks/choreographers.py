@@ -25,9 +25,10 @@ from core.analysis import analyze_audio  # noqa: E402
 from core.audio import load_audio  # noqa: E402
 from core.choreographer import choreograph  # noqa: E402
 from core.contacts import detect_foot_contacts  # noqa: E402
-from core.library import MotionLibrary, procedural_library  # noqa: E402
+from core.library import MotionLibrary  # noqa: E402
+from core.library_build import procedural_library  # noqa: E402
 from core.metrics import dance_metrics, diversity, geometric_features, kinetic_features  # noqa: E402
-from core.model import DEFAULT_MODEL, load_model  # noqa: E402
+from core.model.checkpoint import DEFAULT_MODEL, load_model  # noqa: E402
 from core.model.embedding import embed_audio  # noqa: E402
 from core.motion_graph import Controls, choreograph_from_library  # noqa: E402
 
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> None:
     for song in songs:
         y = load_audio(song)  # one decode for the analysis and the embedding, as generate does
         analysis = analyze_audio(y)
-        embedding = embed_audio(y, analysis.beat_track, model)
+        embedding = embed_audio(y, analysis.beat_track)
         for name in rows:
             start = time.perf_counter()
             if name == "v1":

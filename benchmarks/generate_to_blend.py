@@ -30,7 +30,6 @@ from core.demo_song import DEMO_BPM, SAMPLE_RATE, synthesize_demo_song  # noqa: 
 from core.generate import generate_dance  # noqa: E402
 from core.library import default_library  # noqa: E402
 from core.metrics import dance_metrics  # noqa: E402
-from core.model import DEFAULT_MODEL, load_model  # noqa: E402
 from core.model.embedding import embed_audio  # noqa: E402
 from core.motion_graph import Controls, choreograph_from_library  # noqa: E402
 
@@ -59,7 +58,7 @@ def time_three_minute_song(scratch: Path) -> None:
     y = load_audio(song)
     analysis = analyze_audio(y)
     analysed = time.perf_counter()
-    embedding = embed_audio(y, analysis.beat_track, load_model(DEFAULT_MODEL, "cpu"))
+    embedding = embed_audio(y, analysis.beat_track)
     embedded = time.perf_counter()
     motion = choreograph_from_library(analysis, embedding, default_library(), 30.0, Controls())
     choreographed = time.perf_counter()

@@ -22,8 +22,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.model import MotionBeatConfig  # noqa: E402
 from core.model.checkpoint import resolve_device  # noqa: E402
+from core.model.config import MotionBeatConfig  # noqa: E402
 from training.pretrain import TrainConfig, train, training_windows  # noqa: E402
 
 

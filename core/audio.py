@@ -1,7 +1,9 @@
 """Loading songs into mono float32 at the analysis sample rate.
 
 Decoding goes through libsndfile (``soundfile``: wav, ogg, flac, mp3) and resampling through
-librosa/soxr, so any channel count and sample rate is accepted.
+libsoxr (``soxr``, at librosa's default quality), so any channel count and sample rate is
+accepted. Both ship binary wheels for every platform Blender runs on, so this also runs in
+Blender's Python, where librosa is absent; ``librosa.load`` gives the same samples.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import librosa
 import numpy as np
 import soundfile
+import soxr
 
 from core.errors import AudioLoadError
 
@@ -64,9 +66,13 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
             f"{MAX_DURATION_S / 60:.0f} min"
         )
     try:
-        y, _ = librosa.load(str(path), sr=sr, mono=True)
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # a header can parse while the stream itself is corrupt
         raise AudioLoadError(f"{path.name}: cannot decode audio ({exc})") from exc
+    y = samples.mean(axis=1)  # librosa.to_mono: the mean of the channels
+    del samples
+    if rate != sr:
+        y = soxr.resample(y, rate, sr, quality="soxr_hq")  # librosa.load's default res_type
     if y.size == 0 or not np.all(np.isfinite(y)):
         raise AudioLoadError(f"{path.name}: decoded to no usable samples")
     if float(np.max(np.abs(y))) < SILENCE_PEAK:

@@ -1,9 +1,9 @@
 """The ``motionbeat`` command line.
 
-    motionbeat analyze SONG [--json]
+    motionbeat analyze SONG [--json] [--tracker motionbeat|librosa]
     motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
         [--alternatives K] [--choreographer v2|v1] [--library LIB.npz] [--diversity 0.3]
-        [--energy 0] [--prefer TAG] [--avoid TAG]
+        [--energy 0] [--prefer TAG] [--avoid TAG] [--tracker motionbeat|librosa]
     motionbeat embed SONG --out EMB.npz [--model MODEL.pt] [--device auto|cpu|cuda]
     motionbeat convert MOTION.bvh|.pkl|.npz --out OUT.npz|OUT.bvh [--fps 30]
     motionbeat library build [SOURCES ...] [--procedural] [--tag TAG] --out LIB.npz
@@ -38,21 +38,26 @@ class BlenderOutputError(MotionBeatError):
 def _analyze(args: argparse.Namespace) -> None:
     from core.analysis import analyze_song
 
-    analysis = analyze_song(args.song)
+    analysis = analyze_song(args.song, args.tracker)
     track = analysis.beat_track
     summary = {
+        "tracker": track.tracker,
         "tempo_bpm": round(track.tempo_bpm, 3),
+        "time_signature": f"{track.beats_per_bar}/4",
         "beats_per_bar": track.beats_per_bar,
+        "confidence": None if track.confidence is None else round(track.confidence, 3),
         "duration": round(analysis.duration, 3),
         "beats": [round(t, 4) for t in track.beats.tolist()],
         "downbeats": [round(t, 4) for t in track.downbeats.tolist()],
+        "tempo_curve": [[round(t, 4), round(bpm, 2)] for t, bpm in track.tempo_curve.tolist()],
     }
     if args.json:
         print(json.dumps(summary))
     else:
         print(
-            f"{track.tempo_bpm:.1f} BPM, {len(track.beats)} beats, {len(track.downbeats)} bars, "
-            f"first downbeat at {track.downbeats[0]:.2f} s"
+            f"{track.tempo_bpm:.1f} BPM in {summary['time_signature']}, {len(track.beats)} beats, "
+            f"{len(track.downbeats)} bars, first downbeat at {track.downbeats[0]:.2f} s "
+            f"({track.tracker})"
         )
 
 
@@ -79,7 +84,7 @@ def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
 
 def _generate(args: argparse.Namespace) -> None:
     from core.generate import generate_dance
-    from core.library import MotionLibrary
+    from core.library import load_libraries
     from core.motion_graph import Controls
 
     outputs = [Path(out) for out in args.out]
@@ -87,7 +92,7 @@ def _generate(args: argparse.Namespace) -> None:
         if out.suffix.lower() not in OUTPUT_SUFFIXES:
             raise MotionBeatError(f"{out}: the output must end in .npz or .blend")
     song = Path(args.song)
-    library = MotionLibrary.load(args.library) if args.library else None
+    library = load_libraries(args.library) if args.library else None
     given = {"diversity": args.diversity, "energy": args.energy}
     controls = Controls(
         **{k: v for k, v in given.items() if v is not None},
@@ -97,7 +102,7 @@ def _generate(args: argparse.Namespace) -> None:
     for alternative in range(args.alternatives):
         seed = args.seed + alternative
         analysis, motion = generate_dance(
-            song, seed, args.fps, args.choreographer, library, controls
+            song, seed, args.fps, args.choreographer, library, controls, tracker=args.tracker
         )
         for out in outputs:
             if args.alternatives > 1:  # dance.npz, dance_alt1.npz, dance_alt2.npz, ...
@@ -118,12 +123,16 @@ def _generate(args: argparse.Namespace) -> None:
 
 
 def _embed(args: argparse.Namespace) -> None:
-    from core.model import DEFAULT_MODEL, load_model
-    from core.model.checkpoint import resolve_device
     from core.model.embedding import embed_song
 
-    model = load_model(args.model or DEFAULT_MODEL, resolve_device(args.device))
-    embedding = embed_song(args.song, model)
+    encoder = None  # the shipped numpy encoder, as generate and Blender use
+    if args.model or args.device == "cuda":
+        from core.model.checkpoint import DEFAULT_MODEL, load_model, resolve_device
+        from core.model.network import TorchAudioEncoder
+
+        model = load_model(args.model or DEFAULT_MODEL, resolve_device(args.device))
+        encoder = TorchAudioEncoder(model)
+    embedding = embed_song(args.song, encoder)
     print(
         f"wrote {embedding.save_npz(args.out)}: {len(embedding.beats)} beat and "
         f"{len(embedding.bars)} bar embeddings of {embedding.clip.shape[0]} values"
@@ -143,8 +152,9 @@ def _convert(args: argparse.Namespace) -> None:
 
 
 def _library(args: argparse.Namespace) -> None:
-    from core.library import MotionLibrary, capture_library, procedural_library
-    from core.model import DEFAULT_MODEL, load_model
+    from core.library import MotionLibrary
+    from core.library_build import capture_library, procedural_library
+    from core.model.checkpoint import DEFAULT_MODEL, load_model
     from core.retarget import load_any_motion
 
     model = load_model(args.model or DEFAULT_MODEL, "cpu")
@@ -169,6 +179,13 @@ def _demo_song(args: argparse.Namespace) -> None:
     print(f"wrote {write_demo_song(args.out)}")
 
 
+def _add_tracker_option(verb: argparse.ArgumentParser) -> None:
+    verb.add_argument(
+        "--tracker", choices=("motionbeat", "librosa"), default="motionbeat",
+        help="beat tracker: MotionBeat's network (default; 3/4 or 4/4) or librosa's (4/4)",
+    )  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motionbeat", description=__doc__.split("\n\n")[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -176,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = verbs.add_parser("analyze", help="beats, downbeats and tempo of a song")
     analyze.add_argument("song", help="audio file: wav, ogg, flac or mp3")
     analyze.add_argument("--json", action="store_true", help="print JSON (times in seconds)")
+    _add_tracker_option(analyze)
     analyze.set_defaults(run=_analyze)
 
     generate = verbs.add_parser("generate", help="a dance for a song, as .npz and/or .blend")
@@ -192,18 +210,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--choreographer", choices=("v2", "v1"), default="v2",
         help="v2: library bars chosen by MotionBeat (default); v1: the first choreographer",
     )  # fmt: skip
-    generate.add_argument("--library", help="LIB.npz (motionbeat library build); default: built-in")
+    generate.add_argument(
+        "--library",
+        help="LIB.npz or a folder of them (motionbeat library build); default: built-in",
+    )
     generate.add_argument("--diversity", type=float, help="0 to 1 (default 0.3)")
     generate.add_argument("--energy", type=float, help="-1 (calmer) to 1 (livelier), default 0")
     generate.add_argument("--prefer", action="append", default=[], help="style tag to favour")
     generate.add_argument("--avoid", action="append", default=[], help="style tag to leave out")
+    _add_tracker_option(generate)
     generate.set_defaults(run=_generate)
 
     embed = verbs.add_parser("embed", help="MotionBeat embeddings of a song per beat and bar")
     embed.add_argument("song", help="audio file: wav, ogg, flac or mp3")
     embed.add_argument("--out", required=True, help="EMB.npz to write")
-    embed.add_argument("--model", default=None, help="checkpoint; the embedded model by default")
-    embed.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    embed.add_argument("--model", default=None, help="checkpoint (torch); default: the shipped")
+    embed.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="for torch runs"
+    )
     embed.set_defaults(run=_embed)
 
     convert = verbs.add_parser(

@@ -6,12 +6,13 @@ import os
 from collections.abc import Callable
 from dataclasses import replace
 
-from core.analysis import SongAnalysis, analyze_audio
+from threadpoolctl import threadpool_limits
+
+from core.analysis import DEFAULT_TRACKER, SongAnalysis, analyze_audio
 from core.audio import load_audio
 from core.choreographer import DEFAULT_FPS, choreograph
 from core.library import MotionLibrary, default_library
-from core.model import DEFAULT_MODEL, load_model
-from core.model.embedding import embed_audio
+from core.model.embedding import AudioEncoder, embed_audio
 from core.motion import Motion
 from core.motion_graph import Controls, choreograph_from_library
 
@@ -24,6 +25,8 @@ def generate_dance(
     library: MotionLibrary | None = None,
     controls: Controls | None = None,
     progress: Callable[[str, float], None] | None = None,
+    tracker: str = DEFAULT_TRACKER,
+    encoder: AudioEncoder | None = None,
 ) -> tuple[SongAnalysis, Motion]:
     """Analyse ``song`` and choreograph a dance for it.
 
@@ -34,18 +37,29 @@ def generate_dance(
         (``core.choreographer``)
     progress : called with each stage's name and the share of the work done before it (0..1);
         it may raise to stop the work between stages
+    tracker : beat tracker, "motionbeat" or "librosa" (``core.analysis.find_beats``)
+    encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
     Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
     """
+    # One BLAS thread: more threads split matrix products' sums in another order, and the same
+    # song, seed and settings must give the same dance, to the bit, on any number of threads.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _generate(
+            song, seed, fps, choreographer, library, controls, progress, tracker, encoder
+        )
+
+
+def _generate(song, seed, fps, choreographer, library, controls, progress, tracker, encoder):
     report = progress or (lambda stage, done: None)
     report("decoding", 0.0)
     y = load_audio(song)
     report("finding beats", 0.1)
-    analysis = analyze_audio(y)
+    analysis = analyze_audio(y, tracker)
     if choreographer == "v1":
         report("choreographing", 0.8)
         return analysis, choreograph(analysis, fps=fps, seed=seed)
     report("listening", 0.6)
-    embedding = embed_audio(y, analysis.beat_track, load_model(DEFAULT_MODEL, "cpu"))
+    embedding = embed_audio(y, analysis.beat_track, encoder)
     del y  # the samples are the largest thing held; a long song's dance needs the room
     report("choreographing", 0.8)
     controls = replace(controls or Controls(), seed=seed)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from core.audio import SAMPLE_RATE, load_audio
-from core.beats import choose_downbeat_phase, track_beats
 from core.demo_song import DEMO_BARS, DEMO_BPM
+from core.librosa_beats import choose_downbeat_phase, track_beats
 from tests.conftest import SHARED_DATA, annotated_times, require_shared_data
 
 

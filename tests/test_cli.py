@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from core.motion import Motion
@@ -15,13 +16,23 @@ def motionbeat(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "core.cli", *args], capture_output=True, text=True)
 
 
-def test_analyze_prints_tempo_beats_and_downbeats_as_json(demo_song):
-    result = motionbeat("analyze", str(demo_song), "--json")
+@pytest.mark.parametrize("tracker", ["motionbeat", "librosa"])
+def test_analyze_prints_tempo_beats_and_downbeats_as_json(demo_song, tracker):
+    result = motionbeat("analyze", str(demo_song), "--json", "--tracker", tracker)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
+    assert summary["tracker"] == tracker
     assert summary["tempo_bpm"] == pytest.approx(120, rel=0.03)
+    assert summary["time_signature"] == "4/4"
     assert set(summary["downbeats"]) <= set(summary["beats"])
     assert len(summary["beats"]) > 40
+    times, bpms = np.array(summary["tempo_curve"]).T
+    np.testing.assert_allclose(times, summary["beats"][1:])
+    assert np.median(bpms) == pytest.approx(120, rel=0.03)
+    if tracker == "motionbeat":
+        assert 0.5 < summary["confidence"] <= 1.0
+    else:
+        assert summary["confidence"] is None
 
 
 def test_generate_writes_a_loadable_dance_into_a_new_folder(demo_song, tmp_path):

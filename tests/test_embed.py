@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.model import DEFAULT_MODEL, MotionBeat, MotionBeatConfig, load_model, save_checkpoint
+from core.model.checkpoint import DEFAULT_MODEL, load_model, save_checkpoint
+from core.model.config import MotionBeatConfig
 from core.model.embedding import embed_song
+from core.model.network import MotionBeat, TorchAudioEncoder
 from training.export import export
 
 TINY = MotionBeatConfig(width=32, heads=2, audio_layers=1, motion_layers=1, embed_dim=16)
@@ -80,6 +82,6 @@ def test_the_embedded_default_model_embeds_a_song(demo_song):
     if not DEFAULT_MODEL.is_file():
         pytest.fail(f"{DEFAULT_MODEL} is not in the project")
     model = load_model(DEFAULT_MODEL)
-    embedding = embed_song(demo_song, model)
+    embedding = embed_song(demo_song, TorchAudioEncoder(model))
     assert embedding.beats.shape[1] == model.config.embed_dim
     assert (DEFAULT_MODEL.parent / "MODEL_CARD.md").is_file()

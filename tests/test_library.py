@@ -8,9 +8,10 @@ import pytest
 from core.choreographer import choreograph
 from core.contacts import detect_foot_contacts
 from core.errors import MotionFileError
-from core.library import MotionLibrary, capture_library, pelvis_heading, procedural_library
+from core.library import MotionLibrary, pelvis_heading
+from core.library_build import capture_library, procedural_library
 from core.metrics import beat_hit_rate, foot_skate, physical_foot_contact
-from core.model import DEFAULT_MODEL, load_model
+from core.model.checkpoint import DEFAULT_MODEL, load_model
 from core.model.embedding import embed_song
 from core.motion_graph import Controls, choose_segments, choreograph_from_library, plan_segments
 from tests.conftest import SHARED_DATA, require_shared_data
@@ -27,8 +28,8 @@ def library(model):
 
 
 @pytest.fixture(scope="module")
-def song(demo_song, demo_dance, model):
-    return demo_dance[0], embed_song(demo_song, model)
+def song(demo_song, demo_dance):
+    return demo_dance[0], embed_song(demo_song)
 
 
 def test_the_procedural_library_has_forty_or_more_one_bar_segments_at_the_origin(library):

@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from core.errors import ModelFileError
-from core.model import MotionBeat, MotionBeatConfig, bar_embeddings, load_model, save_checkpoint
+from core.model.checkpoint import load_model, save_checkpoint
+from core.model.config import MotionBeatConfig
+from core.model.network import MotionBeat, bar_embeddings
 from core.model.phase_rotation import rotate_pairs, rotation_angles
 from core.model.tokens import bar_phase, beat_synchronous, window_means
 

@@ -1,13 +1,23 @@
 """The numpy music encoder against the torch one: the parity the light runtime rests on."""
 
+import subprocess
+import sys
+
 import numpy as np
 import torch
 
+from core.analysis import analyze_song
 from core.audio import load_audio
-from core.beats import track_beats
-from core.model import DEFAULT_MODEL, load_model
+from core.generate import generate_dance
+from core.library import default_library
+from core.librosa_beats import track_beats
+from core.model.checkpoint import DEFAULT_MODEL, load_model
+from core.model.embedding import embed_audio
+from core.model.network import TorchAudioEncoder
 from core.model.numpy_runtime import DEFAULT_AUDIO_MODEL, NumpyAudioEncoder, export_audio
 from core.model.tokens import audio_tokens
+from core.motion import Motion
+from core.motion_graph import Controls, choreograph_from_library
 
 
 def relative(a, b):
@@ -48,3 +58,55 @@ def test_a_file_that_is_no_export_is_refused(tmp_path):
     (tmp_path / "x.npz").write_bytes(b"not an npz")
     with pytest.raises(ModelFileError, match="not an exported music encoder"):
         NumpyAudioEncoder(tmp_path / "x.npz")
+
+
+def test_numpy_and_torch_encoders_give_the_same_dance(demo_song):
+    """Issue 5's parity: embeddings within 1e-4, and the identical dance for the same seed."""
+    analysis = analyze_song(demo_song)
+    y = load_audio(demo_song)
+    numpy_embedding = embed_audio(y, analysis.beat_track)
+    torch_embedding = embed_audio(
+        y, analysis.beat_track, TorchAudioEncoder(load_model(DEFAULT_MODEL, "cpu"))
+    )
+    assert relative(numpy_embedding.beats, torch_embedding.beats) < 1e-4
+    assert relative(numpy_embedding.bars, torch_embedding.bars) < 1e-4
+    dances = [
+        choreograph_from_library(analysis, e, default_library(), 30.0, Controls(seed=5))
+        for e in (numpy_embedding, torch_embedding)
+    ]
+    np.testing.assert_array_equal(dances[0].poses, dances[1].poses)
+    np.testing.assert_array_equal(dances[0].trans, dances[1].trans)
+
+
+BLOCKED = ("torch", "librosa", "numba", "llvmlite", "sklearn", "mir_eval", "smplx", "bpy")
+WITHOUT_HEAVY_PACKAGES = f"""
+import sys
+
+class Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {BLOCKED!r}:
+            raise ImportError(f"{{name}} is blocked, as in Blender's Python")
+        return None
+
+sys.meta_path.insert(0, Blocked())
+from core.generate import generate_dance
+
+analysis, motion = generate_dance(sys.argv[1], seed=3)
+motion.save_npz(sys.argv[2])
+print(analysis.beat_track.tracker, sorted(m for m in sys.modules if m.split(".")[0] in {BLOCKED!r}))
+"""
+
+
+def test_generation_needs_neither_torch_nor_librosa(demo_song, tmp_path):
+    """What Blender's Python has (numpy) plus the wheels the extension carries (scipy,
+    soundfile, soxr) is enough to make the same dance."""
+    out = tmp_path / "dance.npz"
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_HEAVY_PACKAGES, str(demo_song), str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["motionbeat", "[]"]
+    _, expected = generate_dance(demo_song, seed=3)
+    np.testing.assert_array_equal(Motion.load_npz(out).poses, expected.poses)

@@ -11,7 +11,9 @@ import pytest
 import torch
 
 import training.pretrain as pretrain
-from core.model import MotionBeat, MotionBeatConfig, read_checkpoint
+from core.model.checkpoint import read_checkpoint
+from core.model.config import MotionBeatConfig
+from core.model.network import MotionBeat
 from tests.conftest import ROOT
 from training.pretrain import TrainConfig, TrainingError, to_tensors, train, training_losses
 

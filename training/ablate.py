@@ -12,8 +12,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from core.model import load_model
-from core.model.checkpoint import resolve_device
+from core.model.checkpoint import load_model, resolve_device
 from training.evaluate import evaluate
 from training.pretrain import TrainConfig, train, training_windows
 

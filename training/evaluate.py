@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from core.errors import MotionBeatError
-from core.model import MotionBeat, load_model
-from core.model.checkpoint import resolve_device
+from core.model.checkpoint import load_model, resolve_device
+from core.model.network import MotionBeat
 from training.data import Windows
 from training.pretrain import TrainConfig, to_tensors, training_windows
 

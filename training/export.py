@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.model import DEFAULT_MODEL, read_checkpoint, save_checkpoint
+from core.model.checkpoint import DEFAULT_MODEL, read_checkpoint, save_checkpoint
 
 
 def export(checkpoint: Path, out: Path = DEFAULT_MODEL) -> Path:

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from core.audio import load_audio
-from core.beats import track_beats
 from core.errors import MotionFileError
+from core.librosa_beats import track_beats
 from core.model.config import MotionBeatConfig
 from core.retarget import load_any_motion
 from training.data import PairedClip

@@ -36,8 +36,9 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from core.errors import MotionBeatError
-from core.model import MotionBeat, MotionBeatConfig, read_checkpoint, save_checkpoint
-from core.model.checkpoint import resolve_device
+from core.model.checkpoint import read_checkpoint, resolve_device, save_checkpoint
+from core.model.config import MotionBeatConfig
+from core.model.network import MotionBeat
 from training.data import Windows, cached_windows
 from training.file_pairs import file_pair, file_pair_sources
 from training.losses import embodied_contrastive_loss, structural_rhythm_alignment_loss
@@ -76,15 +77,23 @@ class TrainConfig:
 
     @classmethod
     def from_toml(cls, path: Path | None) -> TrainConfig:
-        """Defaults, overridden by the file's [train] table and its [model] table."""
-        if path is None:
-            return cls()
-        values = tomllib.loads(path.read_text())
-        train = values.get("train", {})
-        unknown = set(train) - {f.name for f in fields(cls)}
-        if unknown:
-            raise TrainingError(f"{path.name}: unknown [train] settings {sorted(unknown)}")
-        return cls(**train, model=values.get("model", {}))
+        return config_from_toml(cls, path)
+
+
+def config_from_toml(cls, path: Path | None):
+    """The training config dataclass ``cls`` with its defaults, overridden by the file's [train]
+    table, and its ``model`` field set to the file's [model] table.
+
+    Raises TrainingError for a [train] setting ``cls`` does not have.
+    """
+    if path is None:
+        return cls()
+    values = tomllib.loads(path.read_text())
+    train = values.get("train", {})
+    unknown = set(train) - {f.name for f in fields(cls)}
+    if unknown:
+        raise TrainingError(f"{path.name}: unknown [train] settings {sorted(unknown)}")
+    return cls(**train, model=values.get("model", {}))
 
 
 def training_windows(

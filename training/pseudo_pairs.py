@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.audio import load_audio
-from core.beats import track_beats
+from core.librosa_beats import track_beats
 from core.model.config import MotionBeatConfig
 from core.retarget import load_bvh_motion
 from core.time_warp import motion_beats, warp_onto_beats

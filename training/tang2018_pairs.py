@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from core.audio import load_audio
-from core.beats import track_beats
+from core.librosa_beats import track_beats
 from core.model.config import MotionBeatConfig
 from core.motion import Motion
 from core.tang2018 import fit_tang2018_clips, load_tang2018_joints

@@ -1,15 +1,3 @@
-"""The MotionBeat music and motion encoders (arXiv 2510.13244), in torch."""
-
-from core.model.checkpoint import DEFAULT_MODEL, load_model, read_checkpoint, save_checkpoint
-from core.model.config import MotionBeatConfig
-from core.model.network import MotionBeat, bar_embeddings
-
-__all__ = [
-    "DEFAULT_MODEL",
-    "MotionBeat",
-    "MotionBeatConfig",
-    "bar_embeddings",
-    "load_model",
-    "read_checkpoint",
-    "save_checkpoint",
-]
+"""The MotionBeat model: config, tokens, network (torch), checkpoints, and the numpy music
+encoder. Import from the submodules: this package imports nothing itself, so that the numpy
+parts load where torch is absent (Blender's Python)."""

@@ -1,18 +1,31 @@
-"""Embedding a song with the MotionBeat music encoder: per beat, per bar and for the clip."""
+"""Embedding a song with the MotionBeat music encoder: per beat, per bar and for the clip.
+
+Numpy only. The encoder is the shipped numpy runtime (``core.model.numpy_runtime``) unless the
+caller passes another with the same ``encode`` (``core.model.network.TorchAudioEncoder`` for a
+checkpoint or a GPU), so the same song gives the same embedding in Blender and outside it.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
-import torch
 
+from core.analysis import find_beats
 from core.audio import load_audio
-from core.beats import BeatTrack, track_beats
-from core.model.network import MotionBeat, bar_embeddings, bar_starts
-from core.model.tokens import audio_tokens
+from core.beats import BeatTrack
+from core.model.config import MotionBeatConfig
+from core.model.numpy_runtime import default_audio_encoder
+from core.model.tokens import audio_tokens, bar_starts
+
+
+class AudioEncoder(Protocol):
+    config: MotionBeatConfig
+
+    def encode(self, mel: np.ndarray, bar_phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass
@@ -44,33 +57,40 @@ class SongEmbedding:
         return path
 
 
-@torch.no_grad()
-def embed_song(song: str | os.PathLike, model: MotionBeat) -> SongEmbedding:
-    """Decode, track beats, tokenise and encode a song.
+def bar_means(beats: np.ndarray, bar_phase: np.ndarray) -> np.ndarray:
+    """Per-bar embeddings, the unit mean of each bar's beat embeddings (as
+    ``core.model.network.bar_embeddings``): (n_bars, E) float32 from beats (N, E)."""
+    starts = bar_starts(bar_phase)
+    ends = [*starts[1:], len(beats)]
+    means = np.stack([beats[a:b].mean(axis=0) for a, b in zip(starts, ends, strict=True)])
+    return (means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)).astype(
+        np.float32
+    )
+
+
+def embed_song(song: str | os.PathLike, encoder: AudioEncoder | None = None) -> SongEmbedding:
+    """Decode, track beats (``core.analysis.find_beats``), tokenise and encode a song.
 
     Raises AudioLoadError or BeatTrackingError as ``core.analysis`` does.
     """
-    config = model.config
-    y = load_audio(song, sr=config.sample_rate)
-    return embed_audio(y, track_beats(y, config.sample_rate, config.beats_per_bar), model)
+    encoder = encoder or default_audio_encoder()
+    y = load_audio(song, sr=encoder.config.sample_rate)
+    return embed_audio(y, find_beats(y), encoder)
 
 
-@torch.no_grad()
-def embed_audio(y: np.ndarray, track: BeatTrack, model: MotionBeat) -> SongEmbedding:
-    """``embed_song`` of decoded samples (n,) float32 mono at the model's sample rate, on beats
-    already tracked (``core.beats.track_beats``)."""
-    config = model.config
-    tokens = audio_tokens(y, track.beats, track.first_downbeat_index, config)
-    device = next(model.parameters()).device
-    mel = torch.from_numpy(tokens.mel)[None].to(device)
-    phase = torch.from_numpy(tokens.bar_phase)[None].to(device)
-    padding = torch.zeros(phase.shape, dtype=torch.bool, device=device)
-    encoded = model.eval().encode_audio(mel, phase, padding)
+def embed_audio(
+    y: np.ndarray, track: BeatTrack, encoder: AudioEncoder | None = None
+) -> SongEmbedding:
+    """``embed_song`` of decoded samples (n,) float32 mono at the encoder's sample rate, on
+    beats already tracked. encoder : the shipped numpy encoder by default."""
+    encoder = encoder or default_audio_encoder()
+    tokens = audio_tokens(y, track.beats, track.first_downbeat_index, encoder.config)
+    clip, beats = encoder.encode(tokens.mel, tokens.bar_phase)
     return SongEmbedding(
-        beats=encoded.beats[0].cpu().numpy(),
-        bars=bar_embeddings(encoded.beats[0], phase[0]).cpu().numpy(),
+        beats=beats,
+        bars=bar_means(beats, tokens.bar_phase),
         bar_times=tokens.beat_times[bar_starts(tokens.bar_phase)],
-        clip=encoded.clip[0].cpu().numpy(),
+        clip=clip,
         beat_times=tokens.beat_times,
         downbeats=track.downbeats,
     )

@@ -20,6 +20,7 @@ from torch import nn
 
 from core.model.config import MotionBeatConfig
 from core.model.phase_rotation import rotate_pairs, rotation_angles
+from core.model.tokens import bar_starts
 
 
 class Attention(nn.Module):
@@ -191,15 +192,6 @@ class MotionBeat(nn.Module):
         return Encoded(clip=clip, beats=beats, pulse=pulse_head(hidden))
 
 
-def bar_starts(bar_phase) -> list[int]:
-    """Token indices where bars start: each token of phase 0, and the first token.
-
-    bar_phase : (N,) tensor or array for one song.
-    """
-    starts = [i for i, phase in enumerate(bar_phase.tolist()) if phase == 0]
-    return starts if starts and starts[0] == 0 else [0, *starts]
-
-
 def bar_embeddings(beats: torch.Tensor, bar_phase: torch.Tensor) -> torch.Tensor:
     """Per-bar embeddings: the normalised mean of each bar's beat embeddings.
 
@@ -211,3 +203,21 @@ def bar_embeddings(beats: torch.Tensor, bar_phase: torch.Tensor) -> torch.Tensor
     return F.normalize(
         torch.stack([beats[a:b].mean(0) for a, b in zip(starts, ends, strict=True)]), dim=-1
     )
+
+
+class TorchAudioEncoder:
+    """A MotionBeat model's music encoder behind the numpy runtime's interface (``encode``), for
+    checkpoints not exported and for runs on a GPU."""
+
+    def __init__(self, model: MotionBeat):
+        self.model = model.eval()
+        self.config = model.config
+
+    @torch.no_grad()
+    def encode(self, mel, bar_phase):
+        """As ``NumpyAudioEncoder.encode``: clip ``(E,)`` and beats ``(N, E)`` float32 arrays."""
+        device = next(self.model.parameters()).device
+        phase = torch.from_numpy(bar_phase)[None].to(device)
+        padding = torch.zeros(phase.shape, dtype=torch.bool, device=device)
+        encoded = self.model.encode_audio(torch.from_numpy(mel)[None].to(device), phase, padding)
+        return encoded.clip[0].float().cpu().numpy(), encoded.beats[0].float().cpu().numpy()

@@ -10,6 +10,7 @@ to 1e-4 relative difference.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -146,3 +147,9 @@ class NumpyAudioEncoder:
         clip = _unit(self._project(pooled))
         beats = _unit(self._project(hidden))
         return clip.astype(np.float32), beats.astype(np.float32)
+
+
+@functools.cache
+def default_audio_encoder() -> NumpyAudioEncoder:
+    """The shipped music encoder, loaded once per process."""
+    return NumpyAudioEncoder()

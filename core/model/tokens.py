@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import librosa
 import numpy as np
 
 from core.model.config import N_MFCC, MotionBeatConfig
+from core.spectrum import mel_power, onset_strength, power_to_db
 
+N_FFT = 2048  # librosa's default, which the model was trained with
+ONSET_MEL_BANDS = 128  # librosa.onset.onset_strength's default
 MEL_DB_SCALE = 40.0  # log-mel dB in about [-80, 0] maps to about [-1, 1]
 VELOCITY_SCALE = 3.0  # joint speeds of dance, m/s, to order 1
 
@@ -64,6 +66,15 @@ def bar_phase(n_tokens: int, first_downbeat_index: int, beats_per_bar: int) -> n
     )
 
 
+def bar_starts(bar_phase) -> list[int]:
+    """Token indices where bars start: each token of phase 0, and the first token.
+
+    bar_phase : (N,) tensor or array for one song.
+    """
+    starts = [i for i, phase in enumerate(bar_phase.tolist()) if phase == 0]
+    return starts if starts and starts[0] == 0 else [0, *starts]
+
+
 @dataclass
 class AudioTokens:
     """mel : (N, S, n_mels) float32 scaled log-mel; onset : (N, S) onset envelope in [0, 1]
@@ -85,14 +96,16 @@ class MotionTokens:
     bar_phase: np.ndarray
 
 
+def log_mel_db(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
+    """Mel power in dB below its peak, floored at -80: (frames, n_mels) float32 at
+    ``hop_length`` (librosa's melspectrogram and power_to_db, in numpy: ``core.spectrum``)."""
+    power = mel_power(y, config.sample_rate, N_FFT, config.hop_length, config.n_mels)
+    return power_to_db(power).astype(np.float32)
+
+
 def log_mel(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
     """Scaled log-mel spectrogram: (frames, n_mels) float32 at ``hop_length``."""
-    mel = librosa.feature.melspectrogram(
-        y=y, sr=config.sample_rate, hop_length=config.hop_length, n_mels=config.n_mels
-    )
-    return (librosa.power_to_db(mel, ref=np.max, top_db=80.0).T / MEL_DB_SCALE + 1.0).astype(
-        np.float32
-    )
+    return (log_mel_db(y, config) / MEL_DB_SCALE + 1.0).astype(np.float32)
 
 
 def audio_frames(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
@@ -103,6 +116,8 @@ def audio_frames(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
     """
     if config.audio_front_end == "mel":
         return log_mel(y, config)
+    import librosa  # the baseline front end only: librosa is absent from Blender's Python
+
     sr, hop = config.sample_rate, config.hop_length
     chroma = librosa.feature.chroma_stft(y=y, sr=sr, hop_length=hop)
     mfcc = librosa.feature.mfcc(y=y, sr=sr, hop_length=hop, n_mfcc=N_MFCC)
@@ -113,8 +128,10 @@ def audio_frames(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
 
 
 def onset_envelope(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
-    """librosa's onset strength, scaled to [0, 1] by its 99th percentile: (frames,) float32."""
-    onset = librosa.onset.onset_strength(y=y, sr=config.sample_rate, hop_length=config.hop_length)
+    """librosa's onset strength (on its default 128 mel bands), scaled to [0, 1] by its 99th
+    percentile: (frames,) float32."""
+    power = mel_power(y, config.sample_rate, N_FFT, config.hop_length, ONSET_MEL_BANDS)
+    onset = onset_strength(power_to_db(power), N_FFT, config.hop_length)
     return np.clip(onset / (np.percentile(onset, 99) + 1e-9), 0.0, 1.0).astype(np.float32)
 
 

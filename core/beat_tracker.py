@@ -1,0 +1,185 @@
+"""MotionBeat's beat and downbeat tracker, in numpy alone.
+
+A temporal convolutional network (Davies and Böck, "Temporal convolutional networks for musical
+audio beat tracking", EUSIPCO 2019) reads log-mel magnitudes and their positive differences
+(spectral flux per band) at 50 frames per second and gives frame-wise beat and downbeat
+activations; ``core.beat_decoder`` turns them into beat times, downbeats and a time signature.
+The network is trained in torch (``training/beat_net.py``, ``training/train_beats.py``) and
+exported to plain arrays in an ``.npz`` read with ``allow_pickle=False``; this module runs it
+with numpy alone (``core.spectrum`` for the front end), where torch and librosa are absent
+(Blender's Python).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.beat_decoder import beat_strengths, decode_bars, decode_beats
+from core.beats import BeatTrack
+from core.errors import BeatTrackingError, ModelFileError
+from core.spectrum import mel_filterbank, n_frames, stft_magnitude
+
+DEFAULT_BEAT_MODEL = Path(__file__).resolve().parent / "model" / "weights" / "beat_tracker.npz"
+LAYERS = ("dilated", "mix")  # the convolutions of each residual block
+LOG_FLOOR = 1e-2  # added to mel magnitudes before the log: about -90 dB below a full-scale sine
+
+
+@dataclass(frozen=True)
+class BeatNetConfig:
+    """Front end and network shape of the beat tracker; stored in its checkpoint and export.
+
+    sample_rate : Hz of the input audio
+    hop_length : samples between frames (441 at 22.05 kHz: 50 fps)
+    n_fft : STFT window, samples
+    n_mels, fmin, fmax : mel bands and their range, Hz
+    channels : TCN width
+    kernel_size : taps of each dilated convolution
+    dilations : one residual block per dilation; the receptive field is
+        ``1 + (kernel_size - 1) * sum(dilations)`` frames (41 s by default)
+    dropout : training-time dropout after each convolution
+    """
+
+    sample_rate: int = 22050
+    hop_length: int = 441
+    n_fft: int = 2048
+    n_mels: int = 64
+    fmin: float = 30.0
+    fmax: float = 11025.0
+    channels: int = 20
+    kernel_size: int = 5
+    dilations: tuple[int, ...] = field(default=(1, 2, 4, 8, 16, 32, 64, 128, 256))
+    dropout: float = 0.15
+
+    @property
+    def fps(self) -> float:
+        return self.sample_rate / self.hop_length
+
+    @property
+    def n_features(self) -> int:
+        return 2 * self.n_mels
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> BeatNetConfig:
+        values = dict(values)
+        values["dilations"] = tuple(values["dilations"])
+        return cls(**values)
+
+
+def log_mel_flux(y: np.ndarray, config: BeatNetConfig) -> np.ndarray:
+    """The tracker's input: (T, 2 * n_mels) float32 at ``config.fps``, frame t at t / fps s.
+
+    y : (n,) float32 mono at ``config.sample_rate``.
+    Columns: log mel magnitude (librosa's STFT and mel filterbank, ``core.spectrum``) less its
+    mean over the song, so that gain does not matter; then its positive frame-to-frame
+    difference, the spectral flux per band.
+    """
+    filterbank = mel_filterbank(
+        config.sample_rate, config.n_fft, config.n_mels, config.fmin, config.fmax
+    )
+    log_mel = np.empty((n_frames(len(y), config.hop_length), config.n_mels), dtype=np.float32)
+    for start, magnitude in stft_magnitude(y, config.n_fft, config.hop_length):
+        log_mel[start : start + len(magnitude)] = np.log(magnitude @ filterbank.T + LOG_FLOOR)
+    log_mel -= log_mel.mean()
+    flux = np.maximum(np.diff(log_mel, axis=0, prepend=log_mel[:1]), 0.0)
+    return np.concatenate([log_mel, flux], axis=1)
+
+
+def _elu(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+
+def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
+    """torch.nn.Conv1d with 'same' zero padding on (T, C_in) input; weight (C_out, C_in, K)."""
+    taps = weight.shape[2]
+    pad = (taps // 2) * dilation
+    padded = np.pad(x, ((pad, pad), (0, 0)))
+    out = np.repeat(bias[None, :], len(x), axis=0)
+    for j in range(taps):
+        out += padded[j * dilation : j * dilation + len(x)] @ weight[:, :, j].T
+    return out
+
+
+class BeatNet:
+    """The exported tracker network, evaluated in numpy.
+
+    Raises ModelFileError if ``path`` is missing or not a beat-tracker export.
+    """
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_BEAT_MODEL):
+        path = Path(path)
+        if not path.is_file():
+            raise ModelFileError(f"beat tracker weights not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                self.config = BeatNetConfig.from_dict(json.loads(str(archive["config"])))
+                self.weights = {
+                    name: archive[name].astype(np.float32)
+                    for name in archive.files
+                    if name != "config"
+                }
+        except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+            raise ModelFileError(
+                f"{path.name}: not a MotionBeat beat-tracker file ({exc})"
+            ) from exc
+        blocks = range(len(self.config.dilations))
+        layers = ["front", "head", *(f"blocks.{i}.{part}" for i in blocks for part in LAYERS)]
+        expected = [f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")]
+        missing = [name for name in expected if name not in self.weights]
+        if missing:
+            raise ModelFileError(f"{path.name}: lacks weights {missing[:3]} for its config")
+
+    def activations(self, y: np.ndarray) -> np.ndarray:
+        """Beat and downbeat activations: (T, 2) float32 in [0, 1] at ``config.fps``.
+
+        y : (n,) float32 mono at ``config.sample_rate``.
+        """
+        w = self.weights
+        x = log_mel_flux(y, self.config)
+        x = _elu(_conv1d(x, w["front.weight"], w["front.bias"]))
+        for i, dilation in enumerate(self.config.dilations):
+            h = _elu(
+                _conv1d(x, w[f"blocks.{i}.dilated.weight"], w[f"blocks.{i}.dilated.bias"], dilation)
+            )
+            x = x + _conv1d(h, w[f"blocks.{i}.mix.weight"], w[f"blocks.{i}.mix.bias"])
+        logits = _conv1d(x, w["head.weight"], w["head.bias"])
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+
+@functools.cache
+def default_beat_net() -> BeatNet:
+    """The shipped tracker, loaded once per process."""
+    return BeatNet()
+
+
+def track_beats_network(y: np.ndarray, net: BeatNet | None = None) -> BeatTrack:
+    """Beats, downbeats, time signature (3/4 or 4/4), tempo and confidence of a song.
+
+    y : (n,) float32 mono at the network's sample rate (22.05 kHz).
+    ``confidence`` is the mean beat activation at the decoded beats, in [0, 1].
+    Raises BeatTrackingError if fewer than two beats are found.
+    """
+    net = net or default_beat_net()
+    fps = net.config.fps
+    activation = net.activations(y)
+    beats = decode_beats(activation[:, 0], fps)
+    if len(beats) < 2:
+        raise BeatTrackingError("no steady beat found in the song")
+    beats_per_bar, first = decode_bars(beats, activation[:, 1], fps)
+    return BeatTrack(
+        tempo_bpm=60.0 / float(np.median(np.diff(beats))),
+        beats=beats,
+        downbeats=beats[first::beats_per_bar],
+        beats_per_bar=beats_per_bar,
+        confidence=float(beat_strengths(activation[:, 0], fps, beats).mean()),
+        tracker="motionbeat",
+    )

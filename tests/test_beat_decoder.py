@@ -1,0 +1,82 @@
+"""The beat and downbeat decoder on synthetic activations whose answers are known."""
+
+import mir_eval
+import numpy as np
+import pytest
+
+from core.beat_decoder import BeatStateSpace, decode_bars, decode_beats, music_span
+
+FPS = 50.0
+
+
+def activation_at(times: np.ndarray, n_frames: int, height: float = 0.9) -> np.ndarray:
+    """Peaks one frame wide (Gaussian, 20 ms) at ``times`` over a small noise floor."""
+    t = np.arange(n_frames) / FPS
+    act = np.full(n_frames, 0.02)
+    for time in times:
+        act += height * np.exp(-0.5 * ((t - time) / 0.02) ** 2)
+    return np.clip(act, 0.0, 1.0)
+
+
+def f_measure(reference: np.ndarray, estimate: np.ndarray) -> float:
+    return mir_eval.beat.f_measure(reference, estimate)
+
+
+@pytest.mark.parametrize("bpm", [60.0, 90.0, 128.0, 200.0])
+def test_constant_tempo_is_found_at_its_own_metrical_level(bpm):
+    beats = 1.0 + np.arange(0.0, 40.0, 60.0 / bpm)
+    found = decode_beats(activation_at(beats, int(45 * FPS)), FPS)
+    assert f_measure(beats, found) > 0.98
+    assert 60.0 / np.median(np.diff(found)) == pytest.approx(bpm, rel=0.02)
+
+
+def test_tempo_change_is_followed():
+    beats = np.concatenate([np.arange(2.0, 40.0, 0.5), 40.0 + np.arange(0.0, 40.0, 60.0 / 90)])
+    found = decode_beats(activation_at(beats, int(82 * FPS)), FPS)
+    assert f_measure(beats, found) > 0.97
+    assert 60.0 / np.median(np.diff(found[found < 38])) == pytest.approx(120.0, rel=0.02)
+    assert 60.0 / np.median(np.diff(found[found > 42])) == pytest.approx(90.0, rel=0.02)
+
+
+def test_off_grid_beats_are_placed_between_frames():
+    """A beat period of 25.5 frames (117.6 BPM) is tracked to well under a frame."""
+    beats = 1.0 + np.arange(60) * 25.5 / FPS
+    found = decode_beats(activation_at(beats, int(33 * FPS)), FPS)
+    assert len(found) == len(beats)
+    assert np.max(np.abs(found - beats)) < 0.5 / FPS
+
+
+def test_silence_before_and_after_the_music_holds_no_beats():
+    beats = np.arange(10.0, 30.0, 0.5)
+    act = activation_at(beats, int(40 * FPS))
+    act[: int(9.5 * FPS)] = 0.0
+    act[int(30.5 * FPS) :] = 0.0
+    found = decode_beats(act, FPS)
+    assert found.min() > 9.9 and found.max() < 30.1
+    assert f_measure(beats, found) > 0.98
+
+
+def test_no_activation_gives_no_beats():
+    assert len(decode_beats(np.zeros(500), FPS)) == 0
+    assert music_span(np.zeros(10)) == (0, 0)
+
+
+@pytest.mark.parametrize(("meter", "phase"), [(3, 0), (3, 2), (4, 1), (4, 3)])
+def test_bar_decoding_finds_meter_and_phase(meter, phase):
+    beats = np.arange(1.0, 41.0, 0.5)
+    downbeats = beats[phase::meter]
+    rng = np.random.default_rng(meter * 10 + phase)
+    # Noisy downbeat evidence: every downbeat a bit stronger than the beats around it on average.
+    down_act = activation_at(downbeats, int(42 * FPS), height=0.6)
+    down_act += activation_at(beats, int(42 * FPS), height=0.25) - 0.02
+    down_act = np.clip(down_act + rng.uniform(0.0, 0.2, len(down_act)), 0.0, 1.0)
+    assert decode_bars(beats, down_act, FPS) == (meter, phase)
+
+
+def test_state_space_covers_the_tempo_range():
+    space = BeatStateSpace.for_tempi(FPS, 60.0, 200.0)
+    assert space.intervals[0] <= 15 and space.intervals[-1] >= 50
+    assert space.n_states == space.intervals.sum()
+    np.testing.assert_array_equal(space.last[:-1] + 1, space.first[1:])
+    rows = np.exp(space.log_tempo_transitions(100.0)).sum(axis=1)
+    np.testing.assert_allclose(rows, 1.0)

@@ -1,0 +1,98 @@
+"""Training the beat tracker: targets, augmentation, checkpoints and export."""
+
+from pathlib import Path
+
+import mido
+import numpy as np
+import pytest
+
+from core.beat_tracker import BeatNet, BeatNetConfig
+from training.beat_data import Example, Variant, rewrite_midi
+from training.train_beats import BeatTrainConfig, Crops, frame_targets, train
+
+FPS = 50.0
+N_MELS = 8
+
+
+def spiky_example(beats: np.ndarray, n_frames: int) -> Example:
+    """Features whose flux columns spike on the beat frames, so alignment is visible."""
+    features = np.zeros((n_frames, 2 * N_MELS), dtype=np.float16)
+    features[np.round(beats * FPS).astype(int), N_MELS:] = 1.0
+    return Example("spiky", features, beats, beats[::4])
+
+
+def test_frame_targets_mark_the_beat_and_its_neighbours():
+    target = frame_targets(np.array([0.0, 0.5, 0.99]), 50, FPS)
+    assert target[0] == 1.0 and target[1] == 0.5 and target[24] == 0.5 and target[25] == 1.0
+    # 0.99 s rounds to frame 50, past the end: only its left neighbour remains.
+    assert target[49] == 0.5 and target.sum() == pytest.approx(1.5 + 2.0 + 0.5)
+
+
+def test_stretched_crops_keep_labels_on_their_onsets():
+    beats = np.arange(0.2, 60.0, 0.5)
+    crops = Crops([spiky_example(beats, int(61 * FPS))], BeatTrainConfig(max_band_shift=0), FPS)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        features, targets = crops.crop(rng, crops.examples[0], 600)
+        onsets = features[:, N_MELS:].mean(axis=1)
+        on_beat = targets[:, 0] == 1.0
+        assert on_beat.sum() >= 10
+        # Every labelled frame sits within a frame of a (stretched, interpolated) spike.
+        near = np.maximum.reduce([np.roll(onsets, k) for k in (-1, 0, 1)])
+        assert np.all(near[on_beat] > 0.2)
+
+
+def test_band_shift_moves_the_spectrum():
+    example = spiky_example(np.arange(0.2, 20.0, 0.5), int(21 * FPS))
+    example.features[:, 2] = 1.0  # one lit mel band
+    crops = Crops([example], BeatTrainConfig(max_stretch=1.0, max_tilt=0.0), FPS)
+    lit = {
+        int(np.argmax(crops.crop(np.random.default_rng(s), example, 300)[0][:, :N_MELS].mean(0)))
+        for s in range(60)
+    }
+    assert lit == {0, 1, 2, 3, 4, 5}  # band 2 shifted by -3..3 (by -3 it leaves the range)
+
+
+def test_training_resumes_and_exports_a_loadable_tracker(tmp_path):
+    beats = np.arange(0.3, 30.0, 0.5)
+    rng = np.random.default_rng(0)
+    example = Example(
+        "noise", rng.normal(size=(1500, 2 * 64)).astype(np.float16), beats, beats[::4]
+    )
+    config = BeatTrainConfig(
+        steps=4, batch_size=2, crop_frames=200, checkpoint_every=2, validate_every=2,
+        warmup_steps=1, model={"channels": 4, "dilations": [1, 2]},
+    )  # fmt: skip
+    stopped = BeatTrainConfig(**{**config.__dict__, "steps": 2})
+    train(stopped, tmp_path, device_name="cpu", examples=([example], [example]))
+    result = train(config, tmp_path, resume=True, device_name="cpu", examples=([example], []))
+    assert np.isfinite(result["loss"])
+    net = BeatNet(tmp_path / "beat_tracker.npz")
+    assert net.config == BeatNetConfig(channels=4, dilations=(1, 2))
+    assert net.activations(np.zeros(22050, dtype=np.float32)).shape == (51, 2)
+
+
+def test_rewritten_midi_scales_tempo_and_drops_drums(tmp_path):
+    song = mido.MidiFile()
+    track = mido.MidiTrack()
+    song.tracks.append(track)
+    track.append(mido.Message("program_change", program=5, channel=0, time=0))
+    track.append(mido.Message("note_on", note=36, channel=9, time=0))
+    track.append(mido.Message("note_off", note=36, channel=9, time=240))
+    track.append(mido.Message("note_on", note=60, channel=0, time=240))
+    track.append(mido.Message("note_off", note=60, channel=0, time=480))
+    source = tmp_path / "in.mid"
+    song.save(source)
+    target = tmp_path / "out.mid"
+    rewrite_midi(Path(source), target, Variant("x", tempo_scale=1.25, drop_drums=True))
+    rewritten = mido.MidiFile(target)
+    assert rewritten.length == pytest.approx(mido.MidiFile(source).length / 1.25)
+    channels = {m.channel for m in rewritten.tracks[0] if m.type.startswith("note")}
+    assert channels == {0}
+    # The melody starts at beat 1 (0.5 s at 120 BPM), now 0.4 s: dropped drums pass their time on.
+    elapsed = 0.0
+    for message in rewritten:  # iterating a MidiFile gives times in seconds
+        elapsed += message.time
+        if message.type == "note_on":
+            break
+    assert elapsed == pytest.approx(0.5 / 1.25)

@@ -1,0 +1,65 @@
+"""The beat tracker's network in torch, for training, and its export to numpy arrays.
+
+The same layers as ``core.beat_tracker.BeatNet`` evaluates (a TCN after Davies and Böck 2019):
+a 3-tap front convolution, one residual block per dilation (dilated convolution, ELU, dropout,
+1x1 mixing), and a 1x1 head giving beat and downbeat logits per frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.beat_tracker import BeatNetConfig
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int, kernel_size: int, dilation: int, dropout: float):
+        super().__init__()
+        padding = (kernel_size // 2) * dilation
+        self.dilated = nn.Conv1d(
+            channels, channels, kernel_size, dilation=dilation, padding=padding
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.mix = nn.Conv1d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.mix(self.dropout(nn.functional.elu(self.dilated(x))))
+
+
+class BeatTCN(nn.Module):
+    """(B, T, n_features) features -> (B, T, 2) beat and downbeat logits."""
+
+    def __init__(self, config: BeatNetConfig):
+        super().__init__()
+        self.config = config
+        self.front = nn.Conv1d(config.n_features, config.channels, 3, padding=1)
+        self.dropout = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(
+            ResidualBlock(config.channels, config.kernel_size, d, config.dropout)
+            for d in config.dilations
+        )
+        self.head = nn.Conv1d(config.channels, 2, 1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        x = self.dropout(nn.functional.elu(self.front(features.transpose(1, 2))))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x).transpose(1, 2)
+
+
+def export_beat_net(model: BeatTCN, path: str | os.PathLike) -> Path:
+    """Write the network's weights and config to an ``.npz`` for ``core.beat_tracker.BeatNet``."""
+    arrays = {name: value.detach().cpu().numpy() for name, value in model.state_dict().items()}
+    path = Path(path)
+    np.savez_compressed(
+        path,
+        config=np.array(json.dumps(model.config.to_dict())),
+        **arrays,
+    )
+    return path

@@ -1,0 +1,265 @@
+"""Train the beat and downbeat tracker.
+
+    python -m training.train_beats --out runs/beats [--config training/configs/beats.toml]
+        [--resume] [--device auto] [--export core/model/weights/beat_tracker.npz]
+
+The story of one run, with the conventions of ``training.pretrain``: read the config (TOML,
+[train] and [model] tables over the defaults), make or load the cached examples
+(``training.beat_data``), then for each step draw random crops from (seed, step), compute the
+binary cross-entropy of beat and downbeat logits against targets widened to the neighbouring
+frames (weight 0.5, as Böck et al. do), and step AdamW on a warmup-then-cosine schedule. The
+whole state is checkpointed atomically to OUT/checkpoint.pt every ``checkpoint_every`` steps
+and ``--resume`` continues from it; losses and the validation loss go to TensorBoard. At the end
+the network is exported for ``core.beat_tracker.BeatNet``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from core.beat_tracker import BeatNetConfig
+from core.errors import MotionBeatError
+from core.model.checkpoint import read_checkpoint, resolve_device, save_checkpoint
+from training.beat_data import Example, beat_examples
+from training.beat_net import BeatTCN, export_beat_net
+from training.pretrain import TrainingError, config_from_toml, learning_rate_factor
+
+NEIGHBOUR_WEIGHT = 0.5  # target of the frames either side of a beat
+
+
+@dataclass
+class BeatTrainConfig:
+    steps: int = 3000
+    batch_size: int = 16
+    crop_frames: int = 1500  # 30 s at 50 fps
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_steps: int = 100
+    checkpoint_every: int = 250
+    log_every: int = 25
+    validate_every: int = 250
+    seed: int = 0
+    workers: int = 2  # processes rendering MIDI on the first run
+    max_stretch: float = 1.25  # crops are time-stretched by 1/1.25 .. 1.25
+    max_band_shift: int = 3  # mel bands
+    downbeat_weight: float = 1.0  # of the downbeat loss against the beat loss
+    max_tilt: float = 1.0  # log-magnitude added to the highest band, taken from the lowest
+    model: dict = field(default_factory=dict)  # BeatNetConfig fields to override
+
+    @classmethod
+    def from_toml(cls, path: Path | None) -> BeatTrainConfig:
+        return config_from_toml(cls, path)
+
+
+def frame_targets(times: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
+    """(n_frames,) float32: 1 at each labelled frame, ``NEIGHBOUR_WEIGHT`` either side."""
+    target = np.zeros(n_frames, dtype=np.float32)
+    frames = np.round(np.asarray(times) * fps).astype(np.int64)
+    for offset, weight in ((-1, NEIGHBOUR_WEIGHT), (1, NEIGHBOUR_WEIGHT), (0, 1.0)):
+        shifted = frames + offset
+        shifted = shifted[(shifted >= 0) & (shifted < n_frames)]
+        target[shifted] = np.maximum(target[shifted], weight)
+    return target
+
+
+def song_targets(example: Example, fps: float) -> np.ndarray:
+    """(T, 2) float32 beat and downbeat targets of a whole example."""
+    n = len(example.features)
+    return np.stack(
+        [frame_targets(example.beats, n, fps), frame_targets(example.downbeats, n, fps)], axis=1
+    )
+
+
+def shift_bands(features: np.ndarray, shift: int, n_mels: int) -> np.ndarray:
+    """Move every mel band ``shift`` bands up (down if negative), repeating the edge band: on
+    the mel scale, roughly a transposition."""
+    source = np.clip(np.arange(n_mels) - shift, 0, n_mels - 1)
+    return np.concatenate([features[:, source], features[:, n_mels + source]], axis=1)
+
+
+class Crops:
+    """Training examples drawn as fixed-length crops, augmented on the fly: time-stretched
+    (the labels move with the frames), transposed by a few mel bands, and given a random
+    spectral tilt; the variety that a few dozen songs lack (Böck et al. 2016 stretch and shift
+    their training audio the same way)."""
+
+    def __init__(self, examples: list[Example], config: BeatTrainConfig, fps: float):
+        self.examples = examples
+        self.config = config
+        self.fps = fps
+        lengths = np.array([len(e.features) for e in examples], dtype=np.float64)
+        self.weights = lengths / lengths.sum()  # every frame equally likely
+
+    def crop(self, rng: np.random.Generator, example: Example, frames: int):
+        """One augmented crop: (features (n, F), targets (n, 2)), n <= frames."""
+        config = self.config
+        stretch = float(np.exp(rng.uniform(-1.0, 1.0) * np.log(config.max_stretch)))
+        length = len(example.features)
+        start = float(rng.integers(max(1, length - int(frames * stretch) + 1)))
+        positions = start + np.arange(frames) * stretch  # source frame of each output frame
+        positions = positions[positions <= length - 1]
+        below = np.floor(positions).astype(np.int64)
+        above = np.minimum(below + 1, length - 1)
+        weight = (positions - below)[:, None].astype(np.float32)
+        source = example.features
+        x = source[below].astype(np.float32) * (1 - weight) + source[above] * weight
+        n_mels = x.shape[1] // 2
+        x = shift_bands(
+            x, int(rng.integers(-config.max_band_shift, config.max_band_shift + 1)), n_mels
+        )
+        x[:, :n_mels] += rng.uniform(-1.0, 1.0) * config.max_tilt * np.linspace(-1, 1, n_mels)
+        n = len(positions)
+
+        def targets(times: np.ndarray) -> np.ndarray:  # label times moved onto the crop's frames
+            return frame_targets(
+                (np.asarray(times) * self.fps - start) / stretch / self.fps, n, self.fps
+            )
+
+        y = np.stack([targets(example.beats), targets(example.downbeats)], axis=1)
+        return x, y
+
+    def batch(self, rng: np.random.Generator, size: int, frames: int):
+        """(features (B, frames, F), targets (B, frames, 2), mask (B, frames)) tensors."""
+        n_features = self.examples[0].features.shape[1]
+        x = np.zeros((size, frames, n_features), dtype=np.float32)
+        y = np.zeros((size, frames, 2), dtype=np.float32)
+        mask = np.zeros((size, frames), dtype=np.float32)
+        for row, index in enumerate(rng.choice(len(self.examples), size=size, p=self.weights)):
+            features, targets = self.crop(rng, self.examples[index], frames)
+            x[row, : len(features)] = features
+            y[row, : len(features)] = targets
+            mask[row, : len(features)] = 1.0
+        return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(mask)
+
+
+def masked_loss(
+    logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, downbeat_weight: float = 1.0
+) -> torch.Tensor:
+    """Mean binary cross-entropy of beat and downbeat logits over unpadded frames, the downbeat
+    term weighted by ``downbeat_weight`` (downbeats are a quarter as many as beats)."""
+    per_head = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    per_frame = per_head[..., 0] + downbeat_weight * per_head[..., 1]
+    return (per_frame * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+@torch.no_grad()
+def validation_loss(model: BeatTCN, examples: list[Example], device: torch.device) -> float:
+    """Whole-song loss over the validation examples, frame-weighted."""
+    model.eval()
+    total, frames = 0.0, 0
+    for example in examples:
+        x = torch.from_numpy(example.features.astype(np.float32))[None].to(device)
+        y = torch.from_numpy(song_targets(example, model.config.fps))[None].to(device)
+        total += masked_loss(model(x), y, torch.ones(y.shape[:2], device=device)).item() * len(y[0])
+        frames += len(y[0])
+    model.train()
+    return total / max(frames, 1)
+
+
+def train(
+    config: BeatTrainConfig,
+    out: Path,
+    resume: bool = False,
+    device_name: str = "auto",
+    examples: tuple[list[Example], list[Example]] | None = None,
+) -> dict:
+    """Run (or resume) training; returns the last training and validation losses.
+
+    examples : (training, validation); made from ``../shared/data`` when not given.
+    """
+    device = resolve_device(device_name)
+    torch.manual_seed(config.seed)
+    net_config = BeatNetConfig.from_dict({**BeatNetConfig().to_dict(), **config.model})
+    if examples is None:
+        examples = (
+            beat_examples(net_config, validation=False, workers=config.workers),
+            beat_examples(net_config, validation=True, workers=config.workers),
+        )
+    train_examples, validation_examples = examples
+    crops = Crops(train_examples, config, net_config.fps)
+    model = BeatTCN(net_config).to(device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: learning_rate_factor(config, s)
+    )
+    start = 0
+    checkpoint_path = out / "checkpoint.pt"
+    if resume and checkpoint_path.is_file():
+        state = read_checkpoint(checkpoint_path, device)
+        if state["config"] != net_config.to_dict():
+            raise TrainingError(f"{checkpoint_path} was trained with another network config")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        start = int(state["step"])
+    from torch.utils.tensorboard import SummaryWriter
+
+    writer = SummaryWriter(str(out / "tensorboard"))
+    result = {"loss": float("nan"), "validation_loss": float("nan")}
+    progress = tqdm(range(start, config.steps), initial=start, total=config.steps, desc="beats")
+    for step in progress:
+        rng = np.random.default_rng([config.seed, step])
+        x, y, mask = (t.to(device) for t in crops.batch(rng, config.batch_size, config.crop_frames))
+        loss = masked_loss(model(x), y, mask, config.downbeat_weight)
+        if not torch.isfinite(loss):
+            raise TrainingError(f"loss is not finite at step {step}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        done = step + 1
+        result["loss"] = loss.item()
+        if done % config.log_every == 0 or done == config.steps:
+            writer.add_scalar("loss/train", result["loss"], done)
+            progress.set_postfix(loss=f"{result['loss']:.4f}")
+        if validation_examples and (done % config.validate_every == 0 or done == config.steps):
+            result["validation_loss"] = validation_loss(model, validation_examples, device)
+            writer.add_scalar("loss/validation", result["validation_loss"], done)
+        if done % config.checkpoint_every == 0 or done == config.steps:
+            save_checkpoint(
+                checkpoint_path,
+                {
+                    "config": net_config.to_dict(),
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(),
+                    "step": done,
+                    "train_config": {k: v for k, v in asdict(config).items() if k != "model"},
+                },
+            )
+    writer.close()
+    export_beat_net(model.cpu().eval(), out / "beat_tracker.npz")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, logs")
+    parser.add_argument("--config", type=Path, help="TOML with [train] and [model] tables")
+    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    args = parser.parse_args(argv)
+    try:
+        result = train(BeatTrainConfig.from_toml(args.config), args.out, args.resume, args.device)
+    except MotionBeatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"loss {result['loss']:.4f}, validation loss {result['validation_loss']:.4f}; "
+        f"exported {args.out / 'beat_tracker.npz'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
