@@ -2,11 +2,18 @@
 
 import bpy
 
-from .operators import MOTIONBEAT_OT_generate_dance
+from .operators import MOTIONBEAT_OT_export_dance, MOTIONBEAT_OT_generate_dance
 from .panel import VIEW3D_PT_motionbeat
+from .preferences import MotionBeatPreferences
 from .properties import MotionBeatSettings
 
-CLASSES = (MotionBeatSettings, MOTIONBEAT_OT_generate_dance, VIEW3D_PT_motionbeat)
+CLASSES = (
+    MotionBeatPreferences,
+    MotionBeatSettings,
+    MOTIONBEAT_OT_generate_dance,
+    MOTIONBEAT_OT_export_dance,
+    VIEW3D_PT_motionbeat,
+)
 
 
 def register():

@@ -1,4 +1,5 @@
-"""The SMPL armature: building one at the rest offsets, checking a chosen one, a proxy body."""
+"""The SMPL armature: building one (at the rest offsets, or at a real SMPL body's joints),
+checking a chosen one, and its body: a proxy, or the SMPL mesh skinned with SMPL's weights."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from core.errors import ArmatureError
 from core.skeleton import FOOT_JOINTS, JOINT_NAMES, N_JOINTS, PARENTS, rest_joint_positions
+from core.smpl_body import SmplBody
 
 from .conversion import to_z_up
 
@@ -54,14 +56,22 @@ SEGMENT_RADII = {
 RING_SEGMENTS = 10
 
 
-def rest_heads() -> np.ndarray:
-    """Bone heads of the rest armature: (24, 3) metres, Z-up, in SMPL joint order."""
-    return to_z_up(rest_joint_positions() + [0.0, REST_PELVIS_HEIGHT_M, 0.0])
+def rest_heads(body: SmplBody | None = None) -> np.ndarray:
+    """Bone heads of the rest armature: (24, 3) metres, Z-up, in SMPL joint order: the rest
+    offsets' joints, or ``body``'s, lifted so that the body stands on the floor."""
+    if body is None:
+        return to_z_up(rest_joint_positions() + [0.0, REST_PELVIS_HEIGHT_M, 0.0])
+    return to_z_up(body.joints + [0.0, _lift(body), 0.0])
 
 
-def rest_tails() -> np.ndarray:
-    """Bone tails of the rest armature: (24, 3) metres, Z-up, in SMPL joint order."""
-    heads = rest_heads()
+def _lift(body: SmplBody) -> float:
+    """How far up ``body``'s template goes so that its lowest vertex touches the floor."""
+    return -float(body.vertices[:, 1].min())
+
+
+def rest_tails(heads: np.ndarray) -> np.ndarray:
+    """Bone tails for rest bone ``heads`` (24, 3): each bone points at the child that continues
+    its chain; leaf bones along ``LEAF_TAILS``."""
     tails = np.empty_like(heads)
     for j, name in enumerate(JOINT_NAMES):
         children = [c for c in range(N_JOINTS) if PARENTS[c] == j]
@@ -74,16 +84,19 @@ def rest_tails() -> np.ndarray:
     return tails
 
 
-def build_smpl_armature(context: bpy.types.Context, name: str = "SMPL") -> bpy.types.Object:
-    """A new armature object with the 24 SMPL bones in the T-pose, linked to the scene and
-    made active. Leaves the context in object mode."""
+def build_smpl_armature(
+    context: bpy.types.Context, name: str = "SMPL", body: SmplBody | None = None
+) -> bpy.types.Object:
+    """A new armature object with the 24 SMPL bones in the T-pose (at ``body``'s joints when
+    given), linked to the scene and made active. Leaves the context in object mode."""
     armature = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, armature)
     context.scene.collection.objects.link(obj)
     obj.show_in_front = True
     context.view_layer.objects.active = obj
     bpy.ops.object.mode_set(mode="EDIT")
-    heads, tails = rest_heads(), rest_tails()
+    heads = rest_heads(body)
+    tails = rest_tails(heads)
     for j, bone_name in enumerate(JOINT_NAMES):
         bone = armature.edit_bones.new(bone_name)
         bone.head, bone.tail = heads[j], tails[j]
@@ -160,3 +173,23 @@ def build_proxy_body(
     modifier = cast(bpy.types.ArmatureModifier, body.modifiers.new("Armature", "ARMATURE"))
     modifier.object = armature_obj
     return body
+
+
+def build_smpl_body(
+    context: bpy.types.Context, armature_obj: bpy.types.Object, body: SmplBody
+) -> bpy.types.Object:
+    """The SMPL template mesh, skinned to an armature built at its joints with SMPL's weights."""
+    mesh = bpy.data.meshes.new(armature_obj.name + "_body")
+    vertices = to_z_up(body.vertices + [0.0, _lift(body), 0.0])
+    mesh.from_pydata(vertices.tolist(), [], body.faces.tolist())
+    mesh.update()
+    obj = bpy.data.objects.new(armature_obj.name + "_body", mesh)
+    context.scene.collection.objects.link(obj)
+    for j, name in enumerate(JOINT_NAMES):
+        group = obj.vertex_groups.new(name=name)
+        for vertex in np.flatnonzero(body.weights[:, j] > 0):
+            group.add([int(vertex)], float(body.weights[vertex, j]), "REPLACE")
+    obj.parent = armature_obj
+    modifier = cast(bpy.types.ArmatureModifier, obj.modifiers.new("Armature", "ARMATURE"))
+    modifier.object = armature_obj
+    return obj

@@ -1,16 +1,27 @@
-"""Headless batch: a song in, a .blend with the dance keyed out.
+"""Headless batch: songs in; .blend files, preview videos and JSON summaries out.
 
-    blender -b --factory-startup -P motionbeat_addon/batch.py -- SONG --out DANCE.blend [--seed N]
-    python -m motionbeat_addon.batch SONG --out DANCE.blend [--seed N]     (the bpy module)
+    blender -b --factory-startup -P motionbeat_addon/batch.py -- SONG_OR_FOLDER --out DIR
+        [--render] [--seed N] [--alternatives K] [--fps 30] [--beat-markers] [--export npz ...]
+        [--smpl-folder DIR]
+    python -m motionbeat_addon.batch SONG_OR_FOLDER --out DIR ...       (the bpy module)
+    python -m motionbeat_addon.batch SONG --motion DANCE.npz --out DANCE.blend
 
-``--motion DANCE.npz`` keys an existing dance instead of generating one. Exit status 0 on
-success; 1 with one line on stderr when the song, the motion or the output cannot be used.
+For each song (the file, or every wav, ogg, flac and mp3 in the folder), writes DIR/STEM.blend
+(with K alternatives, STEM_alt1.blend .. for seeds N+1 .. N+K-1), DIR/STEM.mp4 (STEM_altK.mp4)
+with ``--render``: a Workbench preview with the song's audio, DIR/STEM.npz, .bvh or .fbx with
+``--export`` (``motionbeat_addon.export``), and DIR/STEM.json: what was made,
+the song's tempo, time signature, beats and bars, the seconds it took, or the error. A song that
+fails does not stop the others. Exit status: 0 when every song succeeded, 1 when any failed (one
+line on stderr for each), 2 for a malformed command line. ``--motion`` keys an existing dance
+into one .blend instead (``motionbeat generate --out DANCE.blend`` runs it that way).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from pathlib import Path
 
 if not __package__:
@@ -22,59 +33,137 @@ if not __package__:
 import bpy  # noqa: E402
 
 from core.errors import MotionBeatError  # noqa: E402
+from core.generate import generate_dance  # noqa: E402
 from core.motion import Motion  # noqa: E402
+from core.smpl_body import load_smpl_body  # noqa: E402
 
 from . import register  # noqa: E402
 from .dance_scene import write_dance  # noqa: E402
+from .export import export_dance  # noqa: E402
+from .preview import add_preview_rig, render_video  # noqa: E402
+
+AUDIO_SUFFIXES = (".wav", ".ogg", ".flac", ".mp3")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="motionbeat-batch", description=__doc__.split("\n")[0])
-    parser.add_argument("song", type=Path, help="audio file: wav, ogg, flac or mp3")
-    parser.add_argument("--out", type=Path, required=True, help="DANCE.blend to write")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("song", type=Path, help="audio file (wav, ogg, flac, mp3) or a folder")
+    parser.add_argument("--out", type=Path, required=True, help="output folder (.blend: --motion)")
+    parser.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
+    parser.add_argument("--alternatives", type=int, default=1, help="K dances per song")
+    parser.add_argument("--render", action="store_true", help="also a Workbench .mp4 preview")
     parser.add_argument("--fps", type=int, default=30, help="scene frame rate")
-    parser.add_argument("--motion", type=Path, help="key this .npz instead of generating")
+    parser.add_argument("--motion", type=Path, help="key this .npz into --out DANCE.blend")
     parser.add_argument("--beat-markers", action="store_true", help="mark every beat")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--smpl-folder", type=Path, help="your SMPL model (SMPL_NEUTRAL.npz): the real body mesh"
+    )
+    parser.add_argument(
+        "--export", action="append", default=[], choices=("npz", "bvh", "fbx"),
+        help="also write the dance in this format; repeat for several",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.alternatives < 1:
+        parser.error("--alternatives must be at least 1")
+    return args
 
 
-def _set_fps(scene: bpy.types.Scene, fps: float) -> None:
-    scene.render.fps = max(1, round(fps))
-    scene.render.fps_base = scene.render.fps / fps
-
-
-def run(args: argparse.Namespace) -> None:
-    """Build the scene and save it. Raises MotionBeatError or RuntimeError (from Blender)."""
+def _fresh_scene() -> bpy.types.Scene:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     if not hasattr(bpy.types, "MOTIONBEAT_OT_generate_dance"):
         register()
-    scene = bpy.context.scene
-    if args.motion is not None:
-        motion = Motion.load_npz(args.motion)
-        _set_fps(scene, motion.fps)
-        write_dance(bpy.context, motion, args.song.resolve(), beat_markers=args.beat_markers)
-    else:
-        _set_fps(scene, args.fps)
-        # Blender raises RuntimeError carrying the operator's error report. The operator is
-        # registered at run time, so the type checker cannot see it.
-        bpy.ops.motionbeat.generate_dance(  # type: ignore[attr-defined]
-            filepath=str(args.song.resolve()), seed=args.seed, beat_markers=args.beat_markers
+    return bpy.context.scene
+
+
+def _save(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bpy.ops.wm.save_as_mainfile(filepath=str(path.resolve()), check_existing=False)
+
+
+def key_motion(song: Path, motion_path: Path, out: Path, beat_markers: bool) -> None:
+    """Key an existing dance (.npz) with its song into one .blend."""
+    motion = Motion.load_npz(motion_path)
+    _fresh_scene()
+    write_dance(bpy.context, motion, song.resolve(), beat_markers=beat_markers)
+    _save(out)
+
+
+def dance_song(song: Path, args: argparse.Namespace) -> dict:
+    """Every alternative of one song: .blend (and .mp4) files. Returns the song's summary.
+
+    Raises MotionBeatError or RuntimeError (from Blender) when the song cannot be danced.
+    """
+    started = time.perf_counter()
+    body = load_smpl_body(args.smpl_folder) if args.smpl_folder else None
+    summary: dict = {"song": str(song), "dances": []}
+    for alternative in range(args.alternatives):
+        seed = args.seed + alternative
+        stem = f"{song.stem}_alt{alternative}" if alternative else song.stem
+        scene = _fresh_scene()
+        analysis, motion = generate_dance(song, seed, args.fps)
+        armature = write_dance(
+            bpy.context, motion, song.resolve(), beat_markers=args.beat_markers, body=body
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    bpy.ops.wm.save_as_mainfile(filepath=str(args.out.resolve()), check_existing=False)
+        blend = args.out / f"{stem}.blend"
+        _save(blend)
+        dance = {"seed": seed, "blend": str(blend), "frames": motion.n_frames}
+        for suffix in args.export:
+            dance[suffix] = str(export_dance(bpy.context, armature, args.out / f"{stem}.{suffix}"))
+        if args.render:
+            add_preview_rig(scene, armature)
+            dance["video"] = str(render_video(scene, args.out / f"{stem}.mp4"))
+        summary["dances"].append(dance)
+        track = analysis.beat_track
+        summary.update(
+            duration_s=round(analysis.duration, 3),
+            tempo_bpm=round(track.tempo_bpm, 2),
+            time_signature=f"{track.beats_per_bar}/4",
+            beats=len(track.beats),
+            bars=len(track.downbeats),
+            beat_tracker=track.tracker,
+        )
+    summary.update(status="ok", seconds=round(time.perf_counter() - started, 2))
+    return summary
+
+
+def songs_in(path: Path) -> list[Path]:
+    """The song, or a folder's audio files in name order. Raises MotionBeatError if none."""
+    if path.is_dir():
+        songs = sorted(p for p in path.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+        if not songs:
+            raise MotionBeatError(f"{path}: holds no wav, ogg, flac or mp3 files")
+        return songs
+    return [path]
+
+
+def _message(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[-1] if text else type(exc).__name__).removeprefix("Error: ")
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        run(args)
+        if args.motion is not None:
+            key_motion(args.song, args.motion, args.out, args.beat_markers)
+            print(f"wrote {args.out}")
+            return 0
+        songs = songs_in(args.song)
     except (MotionBeatError, RuntimeError, OSError) as exc:
-        message = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        print(f"motionbeat: {message.removeprefix('Error: ')}", file=sys.stderr)
+        print(f"motionbeat: {_message(exc)}", file=sys.stderr)
         return 1
-    print(f"wrote {args.out}")
-    return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    failed = 0
+    for song in songs:
+        try:
+            summary = dance_song(song, args)
+        except (MotionBeatError, RuntimeError, OSError) as exc:
+            failed += 1
+            summary = {"song": str(song), "status": "error", "error": _message(exc)}
+            print(f"motionbeat: {song.name}: {_message(exc)}", file=sys.stderr)
+        (args.out / f"{song.stem}.json").write_text(json.dumps(summary, indent=1))
+        print(f"{song.name}: {summary['status']}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -97,3 +97,29 @@ def pose_channels(
     quaternions = quaternion_multiply(quaternion_multiply(to_bone, local), from_bone)
     location = (to_z_up(np.asarray(trans, dtype=np.float64)) - pelvis_rest_head) @ rest_rotations[0]
     return same_hemisphere(quaternions), location
+
+
+def smpl_motion(
+    quaternions: np.ndarray,
+    location: np.ndarray,
+    rest_rotations: np.ndarray,
+    pelvis_rest_head: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The SMPL motion that Blender pose channels show: the inverse of ``pose_channels``.
+
+    quaternions : (T, 24, 4) ``rotation_quaternion`` (w, x, y, z), any norm; location : (T, 3)
+    the pelvis ``location``; rest_rotations, pelvis_rest_head : as ``pose_channels`` takes them.
+    Returns ``poses`` (T, 24, 3) axis-angle radians and ``trans`` (T, 3) metres, SMPL, Y-up.
+    """
+    to_bone = np.stack([matrix_to_quaternion(b.T @ Y_UP_TO_Z_UP) for b in rest_rotations])
+    from_bone = to_bone * np.array([1.0, -1.0, -1.0, -1.0])
+    unit = quaternions / np.linalg.norm(quaternions, axis=-1, keepdims=True)
+    local = quaternion_multiply(quaternion_multiply(from_bone, unit), to_bone)
+    local *= np.where(local[..., :1] < 0, -1.0, 1.0)  # w >= 0: the rotation by at most pi
+    sine = np.linalg.norm(local[..., 1:], axis=-1, keepdims=True)
+    angle = 2.0 * np.arctan2(sine, local[..., :1])
+    # angle / sin(angle / 2) tends to 2 at small angles: its Taylor series avoids 0 / 0.
+    scale = np.where(sine > 1e-8, angle / np.maximum(sine, 1e-8), 2.0 + angle**2 / 12)
+    poses = local[..., 1:] * scale
+    trans = (location @ rest_rotations[0].T + pelvis_rest_head) @ Y_UP_TO_Z_UP
+    return poses, trans

@@ -7,10 +7,11 @@ from pathlib import Path
 import bpy
 
 from core.motion import Motion
+from core.smpl_body import SmplBody
 
-from .armature import build_proxy_body, build_smpl_armature, check_smpl_armature
+from .armature import build_proxy_body, build_smpl_armature, build_smpl_body, check_smpl_armature
 from .keying import key_dance
-from .timeline import add_beat_markers, add_sound_strip, set_frame_range
+from .timeline import add_beat_markers, add_sound_strip, set_frame_range, set_frame_rate
 from .transaction import rolled_back_on_failure
 
 FRAME_START = 1
@@ -39,11 +40,13 @@ def write_dance(
     armature: bpy.types.Object | None = None,
     beat_markers: bool = False,
     keep_previous_action: bool = True,
+    body: SmplBody | None = None,
 ) -> bpy.types.Object:
     """Put a dance in the scene and return the armature it is keyed on.
 
-    motion : at the scene's frame rate; song : the audio file the dance was made for
-    armature : an SMPL armature to animate, or None to build one with a proxy body
+    motion : the dance; the scene takes its frame rate. song : the audio file it was made for
+    armature : an SMPL armature to animate, or None to build one, with a proxy body or, given
+        ``body`` (``core.smpl_body.load_smpl_body``), at its joints with its mesh
     beat_markers : add a marker on every beat, not only on downbeats
     keep_previous_action : keep the armature's previous action (fake user) or let it go
     Anything that raises on the way leaves the scene and the file as they were.
@@ -51,8 +54,13 @@ def write_dance(
     scene = context.scene
     with rolled_back_on_failure(scene, armature):
         if armature is None:
-            armature = build_smpl_armature(context)
-            build_proxy_body(context, armature)
+            armature = build_smpl_armature(context, body=body)
+            if body is None:
+                build_proxy_body(context, armature)
+            else:
+                build_smpl_body(context, armature, body)
+        if abs(scene_fps(scene) - motion.fps) > 1e-6:
+            set_frame_rate(scene, motion.fps)
         key_dance(armature, motion, f"{song.stem} dance", FRAME_START, keep_previous_action)
         set_frame_range(scene, motion.n_frames, FRAME_START)
         add_sound_strip(scene, song, FRAME_START)

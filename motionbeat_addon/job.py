@@ -1,8 +1,9 @@
 """The analysis and choreography of one generation, run on a worker thread.
 
 Blender's data must only be touched from the main thread, so the worker computes the dance
-(numpy, librosa and the MotionBeat model; no bpy) and the modal operator keys it when the worker
-is done. Until then nothing in the scene has changed, so Esc simply discards the job.
+(numpy and scipy, with the MotionBeat tracker and music encoder; no bpy) and the modal operator
+keys it when the worker is done. Until then nothing in the scene has changed, so Esc simply
+discards the job.
 """
 
 from __future__ import annotations
@@ -12,10 +13,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .preferences import Assets
+
 if TYPE_CHECKING:
     from core.analysis import SongAnalysis
     from core.motion import Motion
     from core.motion_graph import Controls
+
+
+def generate(
+    song: Path, seed: int, fps: float, controls: Controls | None, assets: Assets, progress=None
+) -> tuple[SongAnalysis, Motion]:
+    """``core.generate.generate_dance`` with the music encoder and motion library that the
+    preferences choose. Raises MotionBeatError (ModelFileError, MotionFileError, ...)."""
+    # The pipeline is read here, when a dance is generated, not when the add-on registers.
+    from core.generate import generate_dance
+    from core.library import load_libraries
+    from core.model.numpy_runtime import NumpyAudioEncoder
+
+    library = load_libraries(assets.motion_library) if assets.motion_library else None
+    encoder = NumpyAudioEncoder(assets.music_encoder) if assets.music_encoder else None
+    return generate_dance(
+        song, seed, fps, library=library, controls=controls, progress=progress, encoder=encoder
+    )
 
 
 class _Cancelled(Exception):
@@ -35,6 +55,7 @@ class GenerationJob:
     seed: int
     fps: float
     controls: Controls | None = None
+    assets: Assets = Assets()
     stage: str = "starting"
     progress: float = 0.0
     result: tuple[SongAnalysis, Motion] | None = None
@@ -69,12 +90,9 @@ class GenerationJob:
         self.stage, self.progress = stage, done
 
     def _run(self) -> None:
-        # The pipeline (with torch and the model) is read here, not when the add-on registers.
-        from core.generate import generate_dance
-
         try:
-            result = generate_dance(
-                self.song, self.seed, self.fps, controls=self.controls, progress=self._stage
+            result = generate(
+                self.song, self.seed, self.fps, self.controls, self.assets, self._stage
             )
             self._stage("keying", 0.95)
             self.result = result

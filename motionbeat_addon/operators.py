@@ -12,14 +12,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import bpy
+from bpy_extras.io_utils import ExportHelper
 
 from core.errors import MotionBeatError
 
 from . import job as jobs
+from . import preferences
 from .dance_scene import armature_to_animate, scene_fps, write_dance
 from .properties import BEAT_MARKERS, DIVERSITY, ENERGY, SEED
 
 POLL_SECONDS = 0.1
+
+
+def _smpl_body(assets: preferences.Assets, armature):
+    """The SMPL body a new armature gets when the preferences name a model folder, else None.
+    Raises ModelFileError if the folder holds no readable SMPL model."""
+    if armature is not None or not assets.smpl_folder:
+        return None
+    from core.smpl_body import load_smpl_body
+
+    return load_smpl_body(assets.smpl_folder)
 
 
 def _message(exc: BaseException) -> str:
@@ -80,16 +92,21 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         song = self._song()
         if song is None:
             return {"CANCELLED"}
-        from core.generate import generate_dance
-
+        assets = preferences.assets(context)
         try:
             # Everything that can fail on bad input happens before the scene is touched.
             armature = armature_to_animate(context)
-            analysis, motion = generate_dance(
-                song, self.seed, scene_fps(context.scene), controls=self._controls()
-            )
+            body = _smpl_body(assets, armature)
+            fps = assets.fps or scene_fps(context.scene)
+            analysis, motion = jobs.generate(song, self.seed, fps, self._controls(), assets)
             armature = write_dance(
-                context, motion, song, armature, self.beat_markers, self.keep_previous_action
+                context,
+                motion,
+                song,
+                armature,
+                self.beat_markers,
+                self.keep_previous_action,
+                body,
             )
         except MotionBeatError as exc:
             self.report({"ERROR"}, str(exc))
@@ -102,17 +119,18 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         song = self._song()
         if song is None:
             return {"CANCELLED"}
+        assets = preferences.assets(context)
         try:
             armature = armature_to_animate(context)
+            self._body = _smpl_body(assets, armature)
         except MotionBeatError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         # A name, not the object: the user may delete it while the worker runs.
         self._armature_name = armature.name if armature is not None else None
         self._song_path = song
-        jobs.running = jobs.GenerationJob(
-            song, self.seed, scene_fps(context.scene), self._controls()
-        ).start()
+        fps = assets.fps or scene_fps(context.scene)
+        jobs.running = jobs.GenerationJob(song, self.seed, fps, self._controls(), assets).start()
         window_manager = context.window_manager
         self._timer = window_manager.event_timer_add(POLL_SECONDS, window=context.window)
         window_manager.modal_handler_add(self)
@@ -171,8 +189,53 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
                 armature,
                 self.beat_markers,
                 self.keep_previous_action,
+                self._body,
             )
         except MotionBeatError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         return self._finished(analysis, motion, armature)
+
+
+# The stubs type ExportHelper.invoke apart from Operator.invoke; Blender's own exporters mix the
+# two the same way.
+class MOTIONBEAT_OT_export_dance(bpy.types.Operator, ExportHelper):  # type: ignore[misc]
+    """Export the selected armature's dance: SMPL .npz, BVH or FBX"""
+
+    bl_idname = "motionbeat.export_dance"
+    bl_label = "Export Dance"
+
+    filename_ext = ".npz"
+    file_format: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Format",
+        items=[
+            (".npz", "SMPL .npz", "poses, trans, contacts, beats (MotionBeat's format)"),
+            (".bvh", "BVH", "the armature's animation, through Blender's BVH exporter"),
+            (".fbx", "FBX", "armature, body and animation, through Blender's FBX exporter"),
+        ],
+        default=".npz",
+    )
+
+    @classmethod
+    def poll(cls, context):
+        obj = context.active_object
+        if obj is None or obj.type != "ARMATURE" or obj.animation_data is None:
+            cls.poll_message_set("Select an armature with a dance")
+            return False
+        return context.mode == "OBJECT"
+
+    def check(self, context):
+        self.filename_ext = self.file_format
+        return super().check(context)
+
+    def execute(self, context):
+        from .export import export_dance
+
+        path = Path(bpy.path.ensure_ext(self.filepath, self.file_format))  # type: ignore[attr-defined]
+        try:
+            export_dance(context, context.active_object, path)
+        except (MotionBeatError, RuntimeError, OSError) as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Exported the dance to {path.name}")
+        return {"FINISHED"}

@@ -36,3 +36,4 @@ class VIEW3D_PT_motionbeat(bpy.types.Panel):
             layout.label(text=f"Animates '{obj.name}'", icon="ARMATURE_DATA")
         else:
             layout.label(text="Creates a new SMPL armature", icon="ADD")
+        layout.operator("motionbeat.export_dance", icon="EXPORT")

@@ -11,6 +11,12 @@ import numpy as np
 MARKER_NAME = re.compile(r"^(bar \d+|beat)$")  # markers this add-on writes, replaced on re-run
 
 
+def set_frame_rate(scene: bpy.types.Scene, fps: float) -> None:
+    """Set the scene's frame rate to ``fps`` (fractional rates through ``fps_base``)."""
+    scene.render.fps = max(1, round(fps))
+    scene.render.fps_base = scene.render.fps / fps
+
+
 def set_frame_range(scene: bpy.types.Scene, n_frames: int, frame_start: int = 1) -> None:
     scene.frame_start = frame_start
     scene.frame_end = frame_start + n_frames - 1
@@ -27,7 +33,10 @@ def strips(scene: bpy.types.Scene):
 
 
 def add_sound_strip(scene: bpy.types.Scene, song: Path, frame_start: int = 1):
-    """The song as a sound strip on the first free channel, starting at ``frame_start``."""
+    """The song as a sound strip on the first free channel, starting at ``frame_start``; None,
+    and no strip, where Blender is built without audio (the ``bpy`` 4.2 module is)."""
+    if not bpy.app.build_options.audaspace:  # type: ignore[attr-defined]  # not in the stubs
+        return None
     if scene.sequence_editor is None:
         scene.sequence_editor_create()
     existing = strips(scene)

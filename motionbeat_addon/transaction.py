@@ -4,7 +4,7 @@ Blender's undo covers an operator that finishes, but not one that raises halfway
 headless batch, where there is no undo. ``rolled_back_on_failure`` notes what exists before the
 dance is written and, if anything raises, removes every data block added since (objects,
 armatures, meshes, actions, sounds), the strips and markers added, puts back the markers the add-on
-replaced, the frame range, and the armature's previous action and custom properties.
+replaced, the frame range and rate, and the armature's previous action and custom properties.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def rolled_back_on_failure(
     old_strips = {strip.as_pointer() for strip in strips(scene)}
     markers = [(m.name, m.frame, m.camera, m.select) for m in scene.timeline_markers]
     frames = (scene.frame_start, scene.frame_end, scene.frame_current)
+    rate = (scene.render.fps, scene.render.fps_base)
     animation = armature.animation_data if armature is not None else None
     action = animation.action if animation is not None else None
     slot = getattr(animation, "action_slot", None) if animation is not None else None
@@ -67,4 +68,5 @@ def rolled_back_on_failure(
             for block in [b for b in collection if b.as_pointer() not in before]:
                 collection.remove(block)
         scene.frame_start, scene.frame_end, scene.frame_current = frames
+        scene.render.fps, scene.render.fps_base = rate
         raise

@@ -20,6 +20,7 @@ def scene_snapshot(bpy) -> dict:
         "strips": sorted(s.name for s in editor.strips) if editor else [],
         "markers": sorted((m.name, m.frame) for m in scene.timeline_markers),
         "frame_range": (scene.frame_start, scene.frame_end),
+        "frame_rate": (scene.render.fps, scene.render.fps_base),
     }
 
 

@@ -268,3 +268,203 @@ def test_the_panel_s_diversity_default_is_the_choreographer_s():
     from motionbeat_addon.properties import DIVERSITY
 
     assert DIVERSITY["default"] == Controls().diversity
+
+
+@pytest.fixture
+def preferences():
+    """The add-on enabled the way Blender enables it, so that it has preferences."""
+    import addon_utils
+
+    import motionbeat_addon
+
+    motionbeat_addon.unregister()
+    addon_utils.enable("motionbeat_addon", default_set=True)
+    yield bpy.context.preferences.addons["motionbeat_addon"].preferences
+    addon_utils.disable("motionbeat_addon", default_set=True)
+    motionbeat_addon.register()
+
+
+def calm_library(path):
+    """The built-in library's calm segments only, saved as a library of their own."""
+    from core.library import MotionLibrary, default_library
+
+    full = default_library()
+    keep = [i for i, tags in enumerate(full.tag_sets()) if "calm" in tags]
+    frames = np.concatenate([np.arange(full.starts[i], full.starts[i + 1]) for i in keep])
+    lengths = [full.starts[i + 1] - full.starts[i] for i in keep]
+    library = MotionLibrary(
+        poses=full.poses[frames],
+        trans=full.trans[frames],
+        contacts=full.contacts[frames],
+        starts=np.cumsum([0, *lengths]).astype(np.int64),
+        beats=full.beats[keep],
+        embeddings=full.embeddings[keep],
+        energy=full.energy[keep],
+        names=full.names[keep],
+        tags=full.tags[keep],
+    )
+    return library.save(path), library
+
+
+def test_preferences_choose_the_frame_rate_and_the_motion_library(preferences, demo_song, tmp_path):
+    from motionbeat_addon.preferences import Assets, assets
+
+    assert assets(bpy.context) == Assets()
+    path, library = calm_library(tmp_path / "calm.npz")
+    preferences.motion_library = str(path)
+    preferences.default_fps = 24
+    bpy.context.scene.render.fps = 30
+    assert assets(bpy.context) == Assets(motion_library=str(path), fps=24)
+    assert generate(demo_song, seed=1) == {"FINISHED"}
+    scene = bpy.context.scene
+    assert scene.render.fps == 24
+    _, expected = generate_dance(demo_song, seed=1, fps=24, library=library)
+    assert scene.frame_end == expected.n_frames
+    frames = np.linspace(0, expected.n_frames - 1, 8).astype(int)
+    keyed = evaluated_joint_positions(bpy, armatures()[0], frames + 1)
+    assert np.abs(keyed - to_z_up(expected.joint_positions()[frames])).max() < 1e-3
+
+
+def test_a_bad_music_encoder_in_the_preferences_is_reported_and_nothing_changes(
+    preferences, demo_song, tmp_path
+):
+    (tmp_path / "encoder.npz").write_bytes(b"not an encoder")
+    preferences.music_encoder = str(tmp_path / "encoder.npz")
+    preferences.default_fps = 25
+    bpy.context.scene.render.fps = 30
+    before = scene_snapshot(bpy)
+    with pytest.raises(RuntimeError, match="encoder.npz"):
+        generate(demo_song)
+    assert scene_snapshot(bpy) == before and bpy.context.scene.render.fps == 30
+
+
+def test_the_exported_npz_is_the_dance_that_was_generated(demo_song, tmp_path):
+    from core.motion import Motion
+    from motionbeat_addon.export import export_dance
+
+    generate(demo_song, seed=2, beat_markers=True)
+    scene = bpy.context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    exported = Motion.load_npz(export_dance(bpy.context, armatures()[0], tmp_path / "d.npz"))
+    _, motion = generate_dance(demo_song, seed=2, fps=fps)
+    assert exported.n_frames == motion.n_frames and exported.fps == pytest.approx(fps)
+    np.testing.assert_allclose(exported.joint_positions(), motion.joint_positions(), atol=1e-4)
+    np.testing.assert_allclose(exported.trans, motion.trans, atol=1e-5)
+    np.testing.assert_array_equal(exported.contacts, motion.contacts)
+    # Markers sit on whole frames: the times come back within half a frame.
+    np.testing.assert_allclose(exported.downbeats, motion.downbeats, atol=0.5 / fps)
+    np.testing.assert_allclose(exported.beats, motion.beats, atol=0.5 / fps)
+
+
+# BVH text keeps six decimals; FBX's exporter resamples the animation and stores float32.
+@pytest.mark.parametrize(("suffix", "tolerance_m"), [(".bvh", 1e-3), (".fbx", 3e-3)])
+def test_bvh_and_fbx_exports_import_back_as_the_same_motion(
+    demo_song, tmp_path, suffix, tolerance_m
+):
+    from motionbeat_addon.export import export_dance
+
+    generate(demo_song, seed=2)
+    (armature,) = armatures()
+    n_frames = bpy.context.scene.frame_end
+    frames = [1, n_frames // 2, n_frames]
+    expected = evaluated_joint_positions(bpy, armature, frames)
+    path = export_dance(bpy.context, armature, tmp_path / f"dance{suffix}")
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    if suffix == ".bvh":
+        bpy.ops.import_anim.bvh(filepath=str(path), update_scene_duration=True)
+    else:
+        bpy.ops.import_scene.fbx(filepath=str(path))
+    (imported,) = armatures()
+    assert sorted(b.name for b in imported.data.bones) == sorted(JOINT_NAMES)
+    start, end = imported.animation_data.action.frame_range
+    assert (start, end) == (1, n_frames)
+    assert np.abs(evaluated_joint_positions(bpy, imported, frames) - expected).max() < tolerance_m
+
+
+def test_exporting_to_another_format_or_without_a_dance_is_refused(demo_song, tmp_path):
+    from core.errors import MotionBeatError
+    from motionbeat_addon.armature import build_smpl_armature
+    from motionbeat_addon.export import export_dance
+
+    armature = build_smpl_armature(bpy.context)
+    with pytest.raises(MotionBeatError, match="no animation"):
+        export_dance(bpy.context, armature, tmp_path / "dance.npz")
+    with pytest.raises(MotionBeatError, match=r"\.npz, \.bvh, \.fbx"):
+        export_dance(bpy.context, armature, tmp_path / "dance.abc")
+
+
+def write_smpl_model(folder, n_vertices: int = 6890, seed: int = 0):
+    """A model file of SMPL's structure (not SMPL's data): the first 24 template vertices are
+    the rest joints, the regressor picks them, the rest scatter around the joints with random
+    skinning weights over one to three joints."""
+    from core.skeleton import PARENTS, rest_joint_positions
+
+    rng = np.random.default_rng(seed)
+    joints = rest_joint_positions()
+    owner = rng.integers(0, 24, n_vertices)
+    vertices = joints[owner] + rng.normal(0.0, 0.04, (n_vertices, 3))
+    vertices[:24] = joints
+    weights = np.zeros((n_vertices, 24))
+    weights[np.arange(n_vertices), owner] = 1.0
+    for extra in (rng.integers(0, 24, n_vertices), np.array(PARENTS).clip(0)[owner]):
+        weights[np.arange(n_vertices), extra] += rng.uniform(0.0, 0.5, n_vertices)
+    weights /= weights.sum(axis=1, keepdims=True)
+    regressor = np.zeros((24, n_vertices))
+    regressor[np.arange(24), np.arange(24)] = 1.0
+    kintree = np.stack([np.array(PARENTS) % 2**32, np.arange(24)]).astype(np.int64)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        folder / "SMPL_NEUTRAL.npz",
+        v_template=vertices,
+        f=rng.integers(0, n_vertices, (2 * n_vertices, 3)),
+        weights=weights,
+        J_regressor=regressor,
+        kintree_table=kintree,
+        shapedirs=np.zeros((n_vertices, 3, 10)),
+        posedirs=np.zeros((n_vertices, 3, 207)),
+    )
+    return folder
+
+
+def test_with_an_smpl_model_the_body_deforms_as_smplx_does(preferences, demo_song, tmp_path):
+    """The mesh skinned to the keyed armature, against smplx's own forward pass (zero betas;
+    the file has no pose correctives) on the same SMPL parameters."""
+    import smplx
+    import torch
+    from smplx.utils import Struct
+
+    from core.smpl_body import load_smpl_body
+
+    folder = write_smpl_model(tmp_path / "models")
+    preferences.smpl_folder = str(folder)
+    assert generate(demo_song, seed=3) == {"FINISHED"}
+    (armature,) = armatures()
+    (body,) = [o for o in bpy.data.objects if o.type == "MESH" and o.parent == armature]
+    assert len(body.data.vertices) == 6890
+    scene = bpy.context.scene
+    _, motion = generate_dance(demo_song, seed=3, fps=scene.render.fps / scene.render.fps_base)
+    with np.load(folder / "SMPL_NEUTRAL.npz") as arrays:  # smplx itself would unpickle the file
+        model = smplx.SMPL(model_path=str(folder), data_struct=Struct(**dict(arrays)))
+    rest_pelvis = load_smpl_body(folder).joints[0]
+    for frame in (0, motion.n_frames // 3, motion.n_frames - 1):
+        scene.frame_set(frame + 1)
+        evaluated = body.evaluated_get(bpy.context.evaluated_depsgraph_get())
+        world = np.array([list(body.matrix_world @ v.co) for v in evaluated.data.vertices])
+        pose = torch.from_numpy(motion.poses[frame].reshape(1, 72)).float()
+        output = model(
+            global_orient=pose[:, :3],
+            body_pose=pose[:, 3:],
+            transl=torch.from_numpy(motion.trans[frame] - rest_pelvis)[None].float(),
+        )
+        expected = to_z_up(output.vertices[0].detach().numpy())
+        assert np.abs(world - expected).max() < 1e-4
+
+
+def test_a_folder_without_an_smpl_model_is_reported_and_nothing_changes(
+    preferences, demo_song, tmp_path
+):
+    preferences.smpl_folder = str(tmp_path)
+    before = scene_snapshot(bpy)
+    with pytest.raises(RuntimeError, match="SMPL_NEUTRAL.npz"):
+        generate(demo_song)
+    assert scene_snapshot(bpy) == before
