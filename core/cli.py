@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from core.analysis import DEFAULT_TRACKER, TRACKERS
 from core.choreographer import DEFAULT_FPS
 from core.demo_song import write_demo_song
 from core.errors import MotionBeatError, MotionFileError
@@ -181,7 +182,7 @@ def _demo_song(args: argparse.Namespace) -> None:
 
 def _add_tracker_option(verb: argparse.ArgumentParser) -> None:
     verb.add_argument(
-        "--tracker", choices=("motionbeat", "librosa"), default="motionbeat",
+        "--tracker", choices=TRACKERS, default=DEFAULT_TRACKER,
         help="beat tracker: MotionBeat's network (default; 3/4 or 4/4) or librosa's (4/4)",
     )  # fmt: skip
 
