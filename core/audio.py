@@ -46,6 +46,13 @@ def audio_duration(path: str | os.PathLike) -> float:
     return info.frames / info.samplerate
 
 
+def mono_at(samples: np.ndarray, rate: int, sr: int) -> np.ndarray:
+    """Decoded ``(n, channels)`` samples at ``rate`` Hz as ``(m,)`` mono at ``sr`` Hz, as
+    ``librosa.load`` makes them: the mean of the channels, resampled by soxr at "soxr_hq"."""
+    y = samples.mean(axis=1)
+    return y if rate == sr else soxr.resample(y, rate, sr, quality="soxr_hq")
+
+
 def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
     """Decode a song to mono at ``sr``.
 
@@ -69,10 +76,8 @@ def load_audio(path: str | os.PathLike, sr: int = SAMPLE_RATE) -> np.ndarray:
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except Exception as exc:  # a header can parse while the stream itself is corrupt
         raise AudioLoadError(f"{path.name}: cannot decode audio ({exc})") from exc
-    y = samples.mean(axis=1)  # librosa.to_mono: the mean of the channels
+    y = mono_at(samples, rate, sr)
     del samples
-    if rate != sr:
-        y = soxr.resample(y, rate, sr, quality="soxr_hq")  # librosa.load's default res_type
     if y.size == 0 or not np.all(np.isfinite(y)):
         raise AudioLoadError(f"{path.name}: decoded to no usable samples")
     if float(np.max(np.abs(y))) < SILENCE_PEAK:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.beats import peak_near
+
 MIN_BPM = 55.0
 MAX_BPM = 215.0
 TEMPO_CHANGE_LAMBDA = 100.0  # madmom's transition_lambda
@@ -114,13 +116,12 @@ def decode_beats(
     space = BeatStateSpace.for_tempi(fps, min_bpm, max_bpm)
     log_beat = np.log(act)
     log_other = np.log((1.0 - act) / (OBSERVATION_LAMBDA - 1))
-    beat_states = space.first
     log_tempo = space.log_tempo_transitions(transition_lambda)
-    first, last = space.first, space.last
+    first, last = space.first, space.last  # a beat's first position is its beat state
     columns = np.arange(len(first))
 
     delta = np.full(space.n_states, -np.log(space.n_states)) + log_other[0]
-    delta[beat_states] += log_beat[0] - log_other[0]
+    delta[first] += log_beat[0] - log_other[0]
     came_from = np.empty((len(act), len(first)), dtype=np.int16)  # interval before each new beat
     for t in range(1, len(act)):
         candidates = delta[last][:, None] + log_tempo
@@ -130,7 +131,7 @@ def decode_beats(
         advanced[1:] = delta[:-1]  # every position moves one frame on within its beat ...
         advanced[first] = candidates[best, columns]  # ... except a new beat's first position
         advanced += log_other[t]
-        advanced[beat_states] += log_beat[t] - log_other[t]
+        advanced[first] += log_beat[t] - log_other[t]
         delta = advanced
 
     interval_of = np.repeat(np.arange(len(first)), space.intervals)
@@ -143,21 +144,20 @@ def decode_beats(
     path[0] = state
     # Integer beat lengths can hold the path a frame or two off a peak that falls between
     # lengths (117.6 BPM is 25.5 frames): each beat moves to the highest activation near it.
-    frames = np.flatnonzero(np.isin(path, beat_states))
+    frames = np.flatnonzero(np.isin(path, first))
+    if len(frames) == 0:
+        return np.zeros(0)
     nearby = np.clip(
         frames[None, :] + np.arange(-SNAP_FRAMES, SNAP_FRAMES + 1)[:, None], 0, len(act) - 1
     )
     frames = nearby[np.argmax(act[nearby], axis=0), np.arange(len(frames))]
-    if len(frames) == 0:
-        return np.zeros(0)
     return (start + frames + _peak_offset(act, frames)) / fps
 
 
 def beat_strengths(activation: np.ndarray, fps: float, times: np.ndarray) -> np.ndarray:
     """Peak activation within one frame of each time: (n,) float in [0, 1]."""
     frames = np.clip(np.round(np.asarray(times) * fps).astype(np.int64), 0, len(activation) - 1)
-    window = np.stack([np.clip(frames + d, 0, len(activation) - 1) for d in (-1, 0, 1)])
-    return activation[window].max(axis=0)
+    return peak_near(activation, frames)
 
 
 def decode_bars(

@@ -24,7 +24,7 @@ import numpy as np
 from core.beat_decoder import beat_strengths, decode_bars, decode_beats
 from core.beats import BeatTrack
 from core.errors import BeatTrackingError, ModelFileError
-from core.spectrum import mel_filterbank, n_frames, stft_magnitude
+from core.spectrum import mel_spectrogram
 
 DEFAULT_BEAT_MODEL = Path(__file__).resolve().parent / "model" / "weights" / "beat_tracker.npz"
 LAYERS = ("dilated", "mix")  # the convolutions of each residual block
@@ -83,12 +83,11 @@ def log_mel_flux(y: np.ndarray, config: BeatNetConfig) -> np.ndarray:
     mean over the song, so that gain does not matter; then its positive frame-to-frame
     difference, the spectral flux per band.
     """
-    filterbank = mel_filterbank(
-        config.sample_rate, config.n_fft, config.n_mels, config.fmin, config.fmax
-    )
-    log_mel = np.empty((n_frames(len(y), config.hop_length), config.n_mels), dtype=np.float32)
-    for start, magnitude in stft_magnitude(y, config.n_fft, config.hop_length):
-        log_mel[start : start + len(magnitude)] = np.log(magnitude @ filterbank.T + LOG_FLOOR)
+    magnitude = mel_spectrogram(
+        y, config.sample_rate, config.n_fft, config.hop_length, config.n_mels,
+        config.fmin, config.fmax, power=1.0,
+    )  # fmt: skip
+    log_mel = np.log(magnitude + LOG_FLOOR)
     log_mel -= log_mel.mean()
     flux = np.maximum(np.diff(log_mel, axis=0, prepend=log_mel[:1]), 0.0)
     return np.concatenate([log_mel, flux], axis=1)

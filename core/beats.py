@@ -42,3 +42,10 @@ class BeatTrack:
         """Local tempo: (n - 1, 2) float64 rows of (beat time in seconds, BPM since the beat
         before)."""
         return np.stack([self.beats[1:], 60.0 / np.diff(self.beats)], axis=1)
+
+
+def peak_near(curve: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """The highest value of a frame-wise ``curve`` within one frame of each of ``frames`` (beat
+    frames, quantised): (len(frames),)."""
+    window = np.stack([np.clip(frames + d, 0, len(curve) - 1) for d in (-1, 0, 1)])
+    return curve[window].max(axis=0)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from core.atomic import atomic_write
 from core.errors import MotionFileError
 from core.motion import MAX_FRAMES, Motion
 from core.skeleton import JOINT_NAMES, N_JOINTS, PARENTS, REST_OFFSETS
@@ -287,8 +288,6 @@ def write_smpl_bvh(motion: Motion, path: str | os.PathLike) -> Path:
     )
     lines += ["MOTION", f"Frames: {motion.n_frames}", f"Frame Time: {1.0 / motion.fps:.8f}"]
     lines += [" ".join(f"{v:.6f}" for v in row) for row in values]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    with atomic_write(path) as fh:
+        fh.write(("\n".join(lines) + "\n").encode("utf-8"))
     return path

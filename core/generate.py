@@ -17,6 +17,9 @@ from core.motion import Motion
 from core.motion_graph import Controls, choreograph_from_library
 
 
+# One BLAS thread: more threads split matrix products' sums in another order, and the same song,
+# seed and settings must give the same dance, to the bit, on any number of threads.
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def generate_dance(
     song: str | os.PathLike,
     seed: int = 0,
@@ -41,15 +44,6 @@ def generate_dance(
     encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
     Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
     """
-    # One BLAS thread: more threads split matrix products' sums in another order, and the same
-    # song, seed and settings must give the same dance, to the bit, on any number of threads.
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _generate(
-            song, seed, fps, choreographer, library, controls, progress, tracker, encoder
-        )
-
-
-def _generate(song, seed, fps, choreographer, library, controls, progress, tracker, encoder):
     report = progress or (lambda stage, done: None)
     report("decoding", 0.0)
     y = load_audio(song)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from core.atomic import atomic_write
 from core.errors import MotionFileError
 from core.motion import Motion
 
@@ -65,15 +66,11 @@ class MotionLibrary:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the library atomically as one ``.npz``."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as fh:
+        with atomic_write(path) as fh:
             np.savez_compressed(
                 fh, **{f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
             )
-        os.replace(partial, path)
-        return path
+        return Path(path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> MotionLibrary:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from core.beats import BeatTrack
+from core.beats import BeatTrack, peak_near
 from core.errors import BeatTrackingError
+from core.spectrum import n_frames, stft_magnitude
 
 HOP_LENGTH = 512  # samples; 23 ms at 22.05 kHz, librosa's default
 N_FFT = 2048  # librosa's default
-BLOCK_FRAMES = 4096  # STFT frames per block: 95 s of audio, 33 MB of complex spectrum
 N_MELS = 128
 LOW_BAND_HZ = 200.0  # below this sit kick drums and bass, the usual downbeat accents
 BEATS_PER_BAR = 4
@@ -43,16 +43,14 @@ def mel_and_chroma(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     ``HOP_LENGTH``, frames centred as ``librosa.stft`` centres them.
 
     Both are per-frame functions of the power spectrogram, so they are computed a block of frames
-    at a time: the whole complex STFT of a 30-minute song would take over a gigabyte.
+    at a time (``core.spectrum.stft_magnitude``): the whole complex STFT of a 30-minute song
+    would take over a gigabyte.
     """
-    padded = np.pad(y, N_FFT // 2)  # librosa.stft(center=True) pads with zeros
-    n_frames = 1 + len(y) // HOP_LENGTH
-    mel = np.empty((N_MELS, n_frames), dtype=np.float32)
-    chroma = np.empty((12, n_frames), dtype=np.float32)
-    for start in range(0, n_frames, BLOCK_FRAMES):
-        stop = min(start + BLOCK_FRAMES, n_frames)
-        block = padded[start * HOP_LENGTH : (stop - 1) * HOP_LENGTH + N_FFT]
-        power = np.abs(librosa.stft(block, n_fft=N_FFT, hop_length=HOP_LENGTH, center=False)) ** 2
+    mel = np.empty((N_MELS, n_frames(len(y), HOP_LENGTH)), dtype=np.float32)
+    chroma = np.empty((12, mel.shape[1]), dtype=np.float32)
+    for start, magnitude in stft_magnitude(y, N_FFT, HOP_LENGTH):
+        power = magnitude.T**2
+        stop = start + power.shape[1]
         mel[:, start:stop] = librosa.feature.melspectrogram(S=power, sr=sr, n_mels=N_MELS)
         # tuning=0: a change of chord needs no tuning estimate (which costs more than the rest).
         chroma[:, start:stop] = librosa.feature.chroma_stft(S=power, sr=sr, tuning=0.0)
@@ -96,9 +94,7 @@ def track_beats(y: np.ndarray, sr: int, beats_per_bar: int = BEATS_PER_BAR) -> B
     if len(beat_frames) < 2:
         raise BeatTrackingError("no steady beat found in the song")
     beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=HOP_LENGTH)
-    # Peak accent within one frame of each beat: beat times are quantised to frames.
-    window = np.stack([np.clip(beat_frames + d, 0, len(full) - 1) for d in (-1, 0, 1)])
-    bass = low[window].max(axis=0)
+    bass = peak_near(low, beat_frames)  # beat times are quantised to frames
     harmony = chroma_novelty(chroma, beat_frames)
     accents = bass / (bass.mean() + 1e-9) + harmony / (harmony.mean() + 1e-9)
     phase = choose_downbeat_phase(accents, beats_per_bar)

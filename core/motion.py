@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
+from core.atomic import atomic_write
 from core.errors import MotionFileError
 from core.skeleton import N_JOINTS, forward_kinematics
 
@@ -114,10 +115,7 @@ class Motion:
 
     def save_npz(self, path: str | os.PathLike) -> Path:
         """Write the AMASS-style ``.npz`` atomically (a crash leaves no half-written file)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as fh:
+        with atomic_write(path) as fh:
             np.savez(
                 fh,
                 poses=self.poses.reshape(self.n_frames, N_JOINTS * 3),
@@ -127,8 +125,7 @@ class Motion:
                 beats=self.beats,
                 downbeats=self.downbeats,
             )
-        os.replace(partial, path)
-        return path
+        return Path(path)
 
     @classmethod
     def load_npz(cls, path: str | os.PathLike) -> Motion:

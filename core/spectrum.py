@@ -89,7 +89,7 @@ def power_to_db(power: np.ndarray, top_db: float | None = 80.0) -> np.ndarray:
     return db if top_db is None else np.maximum(db, db.max() - top_db)
 
 
-def mel_power(
+def mel_spectrogram(
     y: np.ndarray,
     sr: int,
     n_fft: int,
@@ -97,13 +97,15 @@ def mel_power(
     n_mels: int,
     fmin: float = 0.0,
     fmax: float | None = None,
+    power: float = 2.0,
 ) -> np.ndarray:
-    """``librosa.feature.melspectrogram(y=y, ...)`` transposed: (frames, n_mels) float32 power."""
+    """``librosa.feature.melspectrogram(y=y, ...)`` transposed: (frames, n_mels) float32, of the
+    STFT magnitude raised to ``power`` (2: power, 1: magnitude)."""
     filterbank = mel_filterbank(sr, n_fft, n_mels, fmin, fmax)
-    power = np.empty((n_frames(len(y), hop_length), n_mels), dtype=np.float32)
+    mel = np.empty((n_frames(len(y), hop_length), n_mels), dtype=np.float32)
     for start, magnitude in stft_magnitude(y, n_fft, hop_length):
-        power[start : start + len(magnitude)] = (magnitude**2) @ filterbank.T
-    return power
+        mel[start : start + len(magnitude)] = (magnitude**power) @ filterbank.T
+    return mel
 
 
 def onset_strength(db: np.ndarray, n_fft: int, hop_length: int) -> np.ndarray:

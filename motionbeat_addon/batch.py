@@ -35,7 +35,7 @@ import bpy  # noqa: E402
 from core.errors import MotionBeatError  # noqa: E402
 from core.generate import generate_dance  # noqa: E402
 from core.motion import Motion  # noqa: E402
-from core.smpl_body import load_smpl_body  # noqa: E402
+from core.smpl_body import SmplBody, load_smpl_body  # noqa: E402
 
 from . import register  # noqa: E402
 from .dance_scene import write_dance  # noqa: E402
@@ -88,13 +88,13 @@ def key_motion(song: Path, motion_path: Path, out: Path, beat_markers: bool) -> 
     _save(out)
 
 
-def dance_song(song: Path, args: argparse.Namespace) -> dict:
-    """Every alternative of one song: .blend (and .mp4) files. Returns the song's summary.
+def dance_song(song: Path, args: argparse.Namespace, body: SmplBody | None) -> dict:
+    """Every alternative of one song: .blend (and .mp4) files, new armatures with ``body``'s mesh
+    (``--smpl-folder``) or the proxy. Returns the song's summary.
 
     Raises MotionBeatError or RuntimeError (from Blender) when the song cannot be danced.
     """
     started = time.perf_counter()
-    body = load_smpl_body(args.smpl_folder) if args.smpl_folder else None
     summary: dict = {"song": str(song), "dances": []}
     for alternative in range(args.alternatives):
         seed = args.seed + alternative
@@ -149,6 +149,7 @@ def main(argv: list[str]) -> int:
             print(f"wrote {args.out}")
             return 0
         songs = songs_in(args.song)
+        body = load_smpl_body(args.smpl_folder) if args.smpl_folder else None
     except (MotionBeatError, RuntimeError, OSError) as exc:
         print(f"motionbeat: {_message(exc)}", file=sys.stderr)
         return 1
@@ -156,7 +157,7 @@ def main(argv: list[str]) -> int:
     failed = 0
     for song in songs:
         try:
-            summary = dance_song(song, args)
+            summary = dance_song(song, args, body)
         except (MotionBeatError, RuntimeError, OSError) as exc:
             failed += 1
             summary = {"song": str(song), "status": "error", "error": _message(exc)}

@@ -80,6 +80,13 @@ def same_hemisphere(quaternions: np.ndarray) -> np.ndarray:
     return out
 
 
+def _bone_frames(rest_rotations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(24, 4) quaternions taking SMPL's Y-up parent frame into each bone's rest frame
+    (``B^T C``), and their conjugates, the way back."""
+    to_bone = np.stack([matrix_to_quaternion(b.T @ Y_UP_TO_Z_UP) for b in rest_rotations])
+    return to_bone, to_bone * np.array([1.0, -1.0, -1.0, -1.0])
+
+
 def pose_channels(
     poses: np.ndarray, trans: np.ndarray, rest_rotations: np.ndarray, pelvis_rest_head: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,8 +98,7 @@ def pose_channels(
     Returns ``rotation_quaternion`` (T, 24, 4) (w, x, y, z), on one hemisphere per bone, and the
     pelvis ``location`` (T, 3) in its bone's rest frame, metres.
     """
-    to_bone = np.stack([matrix_to_quaternion(b.T @ Y_UP_TO_Z_UP) for b in rest_rotations])
-    from_bone = to_bone * np.array([1.0, -1.0, -1.0, -1.0])  # conjugate: the inverse rotation
+    to_bone, from_bone = _bone_frames(rest_rotations)
     local = axis_angle_to_quaternion(np.asarray(poses, dtype=np.float64))
     quaternions = quaternion_multiply(quaternion_multiply(to_bone, local), from_bone)
     location = (to_z_up(np.asarray(trans, dtype=np.float64)) - pelvis_rest_head) @ rest_rotations[0]
@@ -111,8 +117,7 @@ def smpl_motion(
     the pelvis ``location``; rest_rotations, pelvis_rest_head : as ``pose_channels`` takes them.
     Returns ``poses`` (T, 24, 3) axis-angle radians and ``trans`` (T, 3) metres, SMPL, Y-up.
     """
-    to_bone = np.stack([matrix_to_quaternion(b.T @ Y_UP_TO_Z_UP) for b in rest_rotations])
-    from_bone = to_bone * np.array([1.0, -1.0, -1.0, -1.0])
+    to_bone, from_bone = _bone_frames(rest_rotations)
     unit = quaternions / np.linalg.norm(quaternions, axis=-1, keepdims=True)
     local = quaternion_multiply(quaternion_multiply(from_bone, unit), to_bone)
     local *= np.where(local[..., :1] < 0, -1.0, 1.0)  # w >= 0: the rotation by at most pi

@@ -25,6 +25,7 @@ from core.skeleton import CONTACT_NAMES, JOINT_NAMES
 from .armature import armature_data, check_smpl_armature
 from .conversion import smpl_motion
 from .dance_scene import scene_fps
+from .keying import contact_property
 
 FORMATS = (".npz", ".bvh", ".fbx")
 
@@ -52,7 +53,7 @@ def dance_from_armature(scene: bpy.types.Scene, armature: bpy.types.Object) -> M
             quaternions[i, j] = armature.pose.bones[name].rotation_quaternion
         location[i] = armature.pose.bones["pelvis"].location
         for c, contact in enumerate(CONTACT_NAMES):
-            contacts[i, c] = armature.get(f"contact_{contact}", 0.0)
+            contacts[i, c] = armature.get(contact_property(contact), 0.0)
     scene.frame_set(current)
     poses, trans = smpl_motion(quaternions, location, rest, np.array(bones["pelvis"].head_local))
     fps = scene_fps(scene)

@@ -54,6 +54,11 @@ def _key(
     points.handles_recalc()
 
 
+def contact_property(contact: str) -> str:
+    """The armature's custom property that carries a foot contact (``CONTACT_NAMES``)."""
+    return f"contact_{contact}"
+
+
 def key_dance(
     obj: bpy.types.Object,
     motion: Motion,
@@ -89,7 +94,7 @@ def key_dance(
     for i in range(3):
         _key(container, 'pose.bones["pelvis"].location', i, "pelvis", frames, location[:, i])
     for c, contact in enumerate(CONTACT_NAMES):
-        prop = f"contact_{contact}"
+        prop = contact_property(contact)
         obj[prop] = 0.0
         _key(
             container,

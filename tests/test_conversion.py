@@ -9,6 +9,7 @@ from motionbeat_addon.conversion import (
     matrix_to_quaternion,
     pose_channels,
     same_hemisphere,
+    smpl_motion,
 )
 
 
@@ -50,3 +51,23 @@ def test_bones_at_rest_orientation_get_the_smpl_rotation_conjugated_by_the_axis_
     expected = wxyz(Rotation.from_rotvec(poses.reshape(-1, 3))).reshape(5, 24, 4)
     np.testing.assert_allclose(np.abs(np.sum(quaternions * expected, axis=-1)), 1.0, atol=1e-12)
     np.testing.assert_allclose(location, 0.0, atol=1e-12)
+
+
+def test_smpl_motion_undoes_pose_channels():
+    """The export reads dances back with it: poses (as rotations, zero and near-pi included),
+    trans and any quaternion norm come back."""
+    rng = np.random.default_rng(2)
+    poses = rng.normal(0.0, 1.0, (40, 24, 3))
+    poses[0] = 0.0
+    poses[1, 5] = [np.pi - 1e-6, 0.0, 0.0]
+    trans = rng.normal(0.0, 1.0, (40, 3))
+    rest = Rotation.random(24, random_state=3).as_matrix()
+    head = rng.normal(0.0, 1.0, 3)
+    quaternions, location = pose_channels(poses, trans, rest, head)
+    back, back_trans = smpl_motion(2.5 * quaternions, location, rest, head)
+    difference = Rotation.from_rotvec(poses.reshape(-1, 3)).inv() * Rotation.from_rotvec(
+        back.reshape(-1, 3)
+    )
+    assert difference.magnitude().max() < 1e-9
+    np.testing.assert_allclose(back_trans, trans, atol=1e-12)
+    assert np.all(np.linalg.norm(back, axis=-1) <= np.pi + 1e-9)

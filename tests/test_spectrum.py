@@ -8,7 +8,7 @@ from core.analysis import rms_loudness
 from core.demo_song import synthesize_demo_song
 from core.spectrum import (
     mel_filterbank,
-    mel_power,
+    mel_spectrogram,
     n_frames,
     onset_strength,
     power_to_db,
@@ -42,9 +42,9 @@ def test_power_to_db_is_librosa_s():
     np.testing.assert_allclose(power_to_db(power), expected, atol=1e-4)
 
 
-def test_mel_power_and_onset_strength_are_librosa_s():
+def test_mel_spectrogram_and_onset_strength_are_librosa_s():
     y = synthesize_demo_song(bars=2)
-    power = mel_power(y, 22050, 2048, 512, 128)
+    power = mel_spectrogram(y, 22050, 2048, 512, 128)
     expected = librosa.feature.melspectrogram(y=y, sr=22050, hop_length=512).T
     np.testing.assert_allclose(power, expected, rtol=1e-3, atol=1e-6 * expected.max())
     onset = onset_strength(power_to_db(power), 2048, 512)

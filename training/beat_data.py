@@ -33,7 +33,8 @@ import mido
 import numpy as np
 import soundfile
 
-from core.audio import load_audio
+from core.atomic import atomic_write
+from core.audio import load_audio, mono_at
 from core.beat_tracker import BeatNetConfig, log_mel_flux
 from core.errors import MotionBeatError
 
@@ -152,17 +153,14 @@ def render_midi(midi: Path, variant: Variant, sample_rate: int) -> np.ndarray:
     return audio.astype(np.float32)
 
 
-def _features(audio: np.ndarray, config: BeatNetConfig) -> np.ndarray:
-    return log_mel_flux(audio, config).astype(np.float16)
-
-
 def _cached(name: str, make, config: BeatNetConfig, cache: Path) -> Example:
     """Load ``name`` from the cache, or run ``make() -> (audio, beats, downbeats)`` and store it."""
     path = cache / f"{name}.npz"
     if not path.is_file():
         audio, beats, downbeats = make()
-        cache.mkdir(parents=True, exist_ok=True)
-        np.savez(path, features=_features(audio, config), beats=beats, downbeats=downbeats)
+        features = log_mel_flux(audio, config).astype(np.float16)
+        with atomic_write(path) as fh:
+            np.savez(fh, features=features, beats=beats, downbeats=downbeats)
     with np.load(path, allow_pickle=False) as f:
         return Example(name, f["features"], f["beats"], f["downbeats"])
 
@@ -216,21 +214,17 @@ def _drum_kit(folder: Path, sample_rate: int) -> dict[str, list[np.ndarray]]:
             continue
         for role, words in roles.items():
             if any(word in path.stem.lower() for word in words):
-                kit[role].append(load_drum_sample(path, sample_rate))
+                samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
+                kit[role].append(mono_at(samples, rate, sample_rate))
     return kit
 
 
-def load_drum_sample(path: Path, sample_rate: int) -> np.ndarray:
-    import librosa  # resampling only; the kits are 44.1 kHz
-
-    audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    return librosa.resample(audio.mean(axis=1), orig_sr=rate, target_sr=sample_rate)
-
-
 def drum_pattern(kit: dict, rng: np.random.Generator, sample_rate: int) -> tuple:
-    """A drum loop with random tempo (60-200 BPM), meter (3 or 4), fills and silence before it.
+    """A drum loop with random tempo (60-200 BPM), meter (3 or 4) and silence before it: a kick
+    on every downbeat (and, half the time, on beat 3 of 4/4), snares on the other beats of 3/4
+    and the backbeats of 4/4, and eighth-note hats with some left out.
 
-    Returns ``(audio, beats, downbeats)``; the kick and a crash mark bars, as drummers do.
+    Returns ``(audio, beats, downbeats)``.
     """
     meter = int(rng.choice([3, 4]))
     period = 60.0 / rng.uniform(60.0, 200.0)

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from core.atomic import atomic_write
 from core.model.config import MotionBeatConfig
 from core.model.tokens import (
     audio_frames,
     audio_tokens,
     beat_synchronous,
     motion_tokens,
+    onset_tokens,
 )
 
 JITTER_BEATS = (-1.0, -0.5, 0.5, 1.0)
@@ -123,7 +125,7 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
     half = lambda a: a.astype(np.float16)  # noqa: E731 - the cache holds half precision
     return Windows(
         mel=half(cut(music.mel)),
-        onset=half(cut(music.onset)),
+        onset=half(cut(onset_tokens(clip.audio, beats, config))),
         motion=half(cut(dance.features)),
         contact=half(cut(dance.contact_pulse)),
         bar_phase=cut(music.bar_phase),
@@ -149,8 +151,6 @@ def cached_windows(
             return Windows(**{f.name: data[f.name] for f in fields(Windows)})
     windows = featurize(make_clip(), config, window_bars)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial.npz")
-        np.savez(partial, **{f.name: getattr(windows, f.name) for f in fields(Windows)})
-        partial.replace(path)
+        with atomic_write(path) as fh:
+            np.savez(fh, **{f.name: getattr(windows, f.name) for f in fields(Windows)})
     return windows

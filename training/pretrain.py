@@ -241,8 +241,9 @@ def learning_rate_factor(config: TrainConfig, step: int) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
 
 
-def optimizer_and_schedule(model: MotionBeat, config: TrainConfig):
-    """AdamW and its warmup-then-cosine learning-rate schedule."""
+def optimizer_and_schedule(model: torch.nn.Module, config):
+    """AdamW and its warmup-then-cosine learning-rate schedule, from a training config's
+    learning_rate, weight_decay, warmup_steps and steps (this module's or the beat tracker's)."""
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
     )

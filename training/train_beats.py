@@ -30,7 +30,7 @@ from core.errors import MotionBeatError
 from core.model.checkpoint import read_checkpoint, resolve_device, save_checkpoint
 from training.beat_data import Example, beat_examples
 from training.beat_net import BeatTCN, export_beat_net
-from training.pretrain import TrainingError, config_from_toml, learning_rate_factor
+from training.pretrain import TrainingError, config_from_toml, optimizer_and_schedule
 
 NEIGHBOUR_WEIGHT = 0.5  # target of the frames either side of a beat
 
@@ -186,12 +186,7 @@ def train(
     train_examples, validation_examples = examples
     crops = Crops(train_examples, config, net_config.fps)
     model = BeatTCN(net_config).to(device)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: learning_rate_factor(config, s)
-    )
+    optimizer, schedule = optimizer_and_schedule(model, config)
     start = 0
     checkpoint_path = out / "checkpoint.pt"
     if resume and checkpoint_path.is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from core.atomic import atomic_write
 from core.errors import ModelFileError, MotionBeatError
 from core.model.config import MotionBeatConfig
 from core.model.network import MotionBeat
@@ -22,15 +23,9 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "weights" / "motionbeat_defaul
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: dict) -> Path:
     """Write ``checkpoint`` to ``path`` atomically: to a sibling file, then renamed over."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as fh:
+    with atomic_write(path) as fh:
         torch.save(checkpoint, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(partial, path)
-    return path
+    return Path(path)
 
 
 def read_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> dict:

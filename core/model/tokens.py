@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.model.config import N_MFCC, MotionBeatConfig
-from core.spectrum import mel_power, onset_strength, power_to_db
+from core.spectrum import mel_spectrogram, onset_strength, power_to_db
 
 N_FFT = 2048  # librosa's default, which the model was trained with
 ONSET_MEL_BANDS = 128  # librosa.onset.onset_strength's default
@@ -77,11 +77,10 @@ def bar_starts(bar_phase) -> list[int]:
 
 @dataclass
 class AudioTokens:
-    """mel : (N, S, n_mels) float32 scaled log-mel; onset : (N, S) onset envelope in [0, 1]
+    """mel : (N, S, n_mels) float32 scaled log-mel
     bar_phase : (N,) float32; beat_times : (N + 1,) float64 seconds, token boundaries."""
 
     mel: np.ndarray
-    onset: np.ndarray
     bar_phase: np.ndarray
     beat_times: np.ndarray
 
@@ -96,16 +95,12 @@ class MotionTokens:
     bar_phase: np.ndarray
 
 
-def log_mel_db(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
-    """Mel power in dB below its peak, floored at -80: (frames, n_mels) float32 at
-    ``hop_length`` (librosa's melspectrogram and power_to_db, in numpy: ``core.spectrum``)."""
-    power = mel_power(y, config.sample_rate, N_FFT, config.hop_length, config.n_mels)
-    return power_to_db(power).astype(np.float32)
-
-
 def log_mel(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
-    """Scaled log-mel spectrogram: (frames, n_mels) float32 at ``hop_length``."""
-    return (log_mel_db(y, config) / MEL_DB_SCALE + 1.0).astype(np.float32)
+    """Scaled log-mel spectrogram: (frames, n_mels) float32 at ``hop_length``: the mel power in
+    dB below its peak, floored at -80 (librosa's melspectrogram and power_to_db, in numpy:
+    ``core.spectrum``), over ``MEL_DB_SCALE``, plus 1."""
+    power = mel_spectrogram(y, config.sample_rate, N_FFT, config.hop_length, config.n_mels)
+    return (power_to_db(power) / MEL_DB_SCALE + 1.0).astype(np.float32)
 
 
 def audio_frames(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
@@ -130,7 +125,7 @@ def audio_frames(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
 def onset_envelope(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
     """librosa's onset strength (on its default 128 mel bands), scaled to [0, 1] by its 99th
     percentile: (frames,) float32."""
-    power = mel_power(y, config.sample_rate, N_FFT, config.hop_length, ONSET_MEL_BANDS)
+    power = mel_spectrogram(y, config.sample_rate, N_FFT, config.hop_length, ONSET_MEL_BANDS)
     onset = onset_strength(power_to_db(power), N_FFT, config.hop_length)
     return np.clip(onset / (np.percentile(onset, 99) + 1e-9), 0.0, 1.0).astype(np.float32)
 
@@ -145,12 +140,19 @@ def audio_tokens(
     """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)
     mel_frames : ``audio_frames(y, config)`` when the caller has it already."""
     rate = config.sample_rate / config.hop_length
-    steps = config.sub_beat_steps
     frames = audio_frames(y, config) if mel_frames is None else mel_frames
-    mel = beat_synchronous(frames, rate, beat_times, steps)
-    onset = beat_synchronous(onset_envelope(y, config)[:, None], rate, beat_times, steps)[..., 0]
-    phase = bar_phase(len(mel), first_downbeat_index, config.beats_per_bar)
-    return AudioTokens(mel, onset, phase, beat_times)
+    mel = beat_synchronous(frames, rate, beat_times, config.sub_beat_steps)
+    return AudioTokens(
+        mel, bar_phase(len(mel), first_downbeat_index, config.beats_per_bar), beat_times
+    )
+
+
+def onset_tokens(y: np.ndarray, beat_times: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
+    """The onset envelope per token, the target of the onset head in training: (N, S) in
+    [0, 1]. Apart from ``audio_tokens``, which embedding a song needs without it."""
+    rate = config.sample_rate / config.hop_length
+    onset = onset_envelope(y, config)[:, None]
+    return beat_synchronous(onset, rate, beat_times, config.sub_beat_steps)[..., 0]
 
 
 def motion_frame_features(joints: np.ndarray, contacts: np.ndarray, fps: float) -> np.ndarray:
