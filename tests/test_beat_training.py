@@ -1,5 +1,6 @@
 """Training the beat tracker: targets, augmentation, checkpoints and export."""
 
+import json
 from pathlib import Path
 
 import mido
@@ -7,7 +8,15 @@ import numpy as np
 import pytest
 
 from core.beat_tracker import BeatNet, BeatNetConfig
-from training.beat_data import Example, Variant, rewrite_midi
+from tests.conftest import SHARED_DATA, require_shared_data
+from training.beat_data import (
+    MIN_GRID_FRACTION,
+    Example,
+    Variant,
+    grid_fraction,
+    labels_are_heard,
+    rewrite_midi,
+)
 from training.train_beats import BeatTrainConfig, Crops, frame_targets, train
 
 FPS = 50.0
@@ -96,3 +105,42 @@ def test_rewritten_midi_scales_tempo_and_drops_drums(tmp_path):
         if message.type == "note_on":
             break
     assert elapsed == pytest.approx(0.5 / 1.25)
+
+
+def _midi_with_onsets(path: Path, ticks_per_beat: int, onsets: np.ndarray) -> Path:
+    song = mido.MidiFile(ticks_per_beat=ticks_per_beat)
+    track = mido.MidiTrack()
+    song.tracks.append(track)
+    now = 0
+    for onset in np.sort(onsets):
+        track.append(mido.Message("note_on", note=60, time=int(onset) - now))
+        track.append(mido.Message("note_off", note=60, time=0))
+        now = int(onset)
+    song.save(path)
+    return path
+
+
+def test_grid_fraction_tells_scored_notes_from_a_clock_in_ticks(tmp_path):
+    rng = np.random.default_rng(0)
+    # A score: sixteenths and triplet eighths at 480 ticks per beat.
+    steps = np.concatenate([rng.integers(0, 256, 300) * 120, rng.integers(0, 192, 100) * 160])
+    scored = _midi_with_onsets(tmp_path / "scored.mid", 480, steps)
+    # A MUS conversion: 89 ticks per beat counting a 140 Hz clock, notes anywhere on it.
+    clocked = _midi_with_onsets(tmp_path / "clocked.mid", 89, rng.integers(0, 89 * 64, 400))
+    assert grid_fraction(scored) == 1.0
+    assert grid_fraction(clocked) < MIN_GRID_FRACTION
+
+
+def test_unheard_labels_are_the_mus_conversions_bunny_and_romer2():
+    labels_file = require_shared_data(SHARED_DATA / "beats" / "midi" / "beats.json")
+    labels = json.loads(labels_file.read_text())
+    left_out = set()
+    mus = set()  # files converted from MUS: 89 ticks per beat, MUS's 140 Hz clock at 95 BPM
+    for song, entry in labels.items():
+        name = song.split("_D_", 1)[1]
+        if not labels_are_heard(entry):
+            left_out.add(name)
+        if mido.MidiFile(labels_file.parent / entry["midi"]).ticks_per_beat == 89:
+            mus.add(name)
+    assert len(mus) == 10
+    assert left_out == mus | {"BUNNY", "ROMER2"}

@@ -10,7 +10,8 @@ Three sources (``../shared/data/README.md``):
 - synthetic drum patterns in 3/4 and 4/4 from the Hydrogen kits in ``drumkits/``.
 
 Songs are split by a hash of their name (one in five held out for validation), so every
-variant of a song falls on the same side. Features (``core.beat_tracker.log_mel_flux``) are
+variant of a song falls on the same side. MIDI songs whose labelled beats are not the music's
+(``labels_are_heard``) are in neither split. Features (``core.beat_tracker.log_mel_flux``) are
 cached per song and variant, so rendering happens once.
 
     python -m training.beat_data --out DIR    # writes the validation songs + beats.json
@@ -35,6 +36,7 @@ import soundfile
 
 from core.atomic import atomic_write
 from core.audio import load_audio, mono_at
+from core.beat_decoder import MAX_BPM, MIN_BPM
 from core.beat_tracker import BeatNetConfig, log_mel_flux
 from core.errors import MotionBeatError
 
@@ -46,6 +48,7 @@ DRUM_CHANNEL = 9  # General MIDI percussion (channel 10, counted from 1)
 RESCORINGS = 3
 DRUM_PATTERNS = 60
 DRUM_PATTERN_S = 40.0
+MIN_GRID_FRACTION = 0.5  # see labels_are_heard
 
 
 class BeatDataError(MotionBeatError):
@@ -178,13 +181,48 @@ def _midi_example(args: tuple) -> Example:
     return _cached(f"{song}__{variant.name}", make, config, cache)
 
 
+def grid_fraction(midi: Path) -> float:
+    """Share of the file's note onsets within a tenth of a step of its sixteenth or triplet grid.
+
+    Near 1 for a score written on its beat grid; about 0.3 (chance) for the Freedoom files
+    converted from Doom's MUS format, whose 89 ticks per beat at 95 BPM are MUS's 140 Hz clock,
+    not the music's beat, so the beats that ``beats.json`` derives from them are not heard.
+    """
+    song = mido.MidiFile(midi)
+    onsets = []
+    for track in song.tracks:
+        ticks = 0
+        for message in track:
+            ticks += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                onsets.append(ticks)
+    in_beats = np.asarray(onsets, dtype=float) / song.ticks_per_beat
+    on_grid = np.zeros(len(in_beats), dtype=bool)
+    for steps_per_beat in (4, 3):
+        phase = (in_beats * steps_per_beat) % 1.0
+        on_grid |= np.minimum(phase, 1.0 - phase) < 0.1
+    return float(on_grid.mean()) if len(on_grid) else 0.0
+
+
+def labels_are_heard(entry: dict) -> bool:
+    """Whether a ``beats.json`` entry's beats are the music's: notes on the grid, tempo in range.
+
+    Leaves out 12 of the 67 songs: the 10 MUS conversions and BUNNY, whose notes do not follow
+    their grid (``grid_fraction`` at most 0.45, against at least 0.62 for every other song), and
+    ROMER2, whose 6/4 is labelled in dotted halves at 28 BPM, below any tempo the tracker covers.
+    """
+    tempo = 60.0 / float(np.median(np.diff(entry["beats"])))
+    midi = SHARED_DATA / "beats" / "midi" / entry["midi"]
+    return MIN_BPM <= tempo <= MAX_BPM and grid_fraction(midi) >= MIN_GRID_FRACTION
+
+
 def midi_jobs(config: BeatNetConfig, validation: bool, cache: Path = CACHE) -> list[tuple]:
     labels = json.loads((SHARED_DATA / "beats" / "midi" / "beats.json").read_text())
     variants = (lambda song: [Variant("plain")]) if validation else midi_variants
     return [
         (song, entry, variant, config, cache)
         for song, entry in sorted(labels.items())
-        if is_validation(song) == validation
+        if is_validation(song) == validation and labels_are_heard(entry)
         for variant in variants(song)
     ]
 
