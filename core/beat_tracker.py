@@ -16,13 +16,14 @@ import functools
 import json
 import os
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from core.beat_decoder import beat_strengths, decode_bars, decode_beats
-from core.beats import BeatTrack
+from core.beats import BeatTrack, median_tempo
+from core.config_dict import DictConfig
 from core.errors import BeatTrackingError, ModelFileError
 from core.spectrum import mel_spectrogram
 
@@ -32,7 +33,7 @@ LOG_FLOOR = 1e-2  # added to mel magnitudes before the log: 53 to 65 dB below a 
 
 
 @dataclass(frozen=True)
-class BeatNetConfig:
+class BeatNetConfig(DictConfig):
     """Front end and network shape of the beat tracker; stored in its checkpoint and export.
 
     sample_rate : Hz of the input audio
@@ -64,15 +65,6 @@ class BeatNetConfig:
     @property
     def n_features(self) -> int:
         return 2 * self.n_mels
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> BeatNetConfig:
-        values = dict(values)
-        values["dilations"] = tuple(values["dilations"])
-        return cls(**values)
 
 
 def log_mel_flux(y: np.ndarray, config: BeatNetConfig) -> np.ndarray:
@@ -175,7 +167,7 @@ def track_beats_network(y: np.ndarray, net: BeatNet | None = None) -> BeatTrack:
         raise BeatTrackingError("no steady beat found in the song")
     beats_per_bar, first = decode_bars(beats, activation[:, 1], fps)
     return BeatTrack(
-        tempo_bpm=60.0 / float(np.median(np.diff(beats))),
+        tempo_bpm=median_tempo(beats),
         beats=beats,
         downbeats=beats[first::beats_per_bar],
         beats_per_bar=beats_per_bar,

@@ -44,6 +44,11 @@ class BeatTrack:
         return np.stack([self.beats[1:], 60.0 / np.diff(self.beats)], axis=1)
 
 
+def median_tempo(beats: np.ndarray) -> float:
+    """Tempo in BPM from the median inter-beat interval of ``beats`` (seconds, increasing)."""
+    return 60.0 / float(np.median(np.diff(beats)))
+
+
 def peak_near(curve: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """The highest value of a frame-wise ``curve`` within one frame of each of ``frames`` (beat
     frames, quantised): (len(frames),)."""

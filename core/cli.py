@@ -84,7 +84,7 @@ def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
 
 
 def _generate(args: argparse.Namespace) -> None:
-    from core.generate import generate_dance
+    from core.generate import generate_dances
     from core.library import load_libraries
     from core.motion_graph import Controls
 
@@ -100,11 +100,11 @@ def _generate(args: argparse.Namespace) -> None:
         prefer=tuple(args.prefer),
         avoid=tuple(args.avoid),
     )
-    for alternative in range(args.alternatives):
-        seed = args.seed + alternative
-        analysis, motion = generate_dance(
-            song, seed, args.fps, args.choreographer, library, controls, tracker=args.tracker
-        )
+    seeds = range(args.seed, args.seed + args.alternatives)
+    analysis, motions = generate_dances(
+        song, seeds, args.fps, args.choreographer, library, controls, tracker=args.tracker
+    )
+    for alternative, (seed, motion) in enumerate(zip(seeds, motions, strict=True)):
         for out in outputs:
             if args.alternatives > 1:  # dance.npz, dance_alt1.npz, dance_alt2.npz, ...
                 out = out.with_stem(f"{out.stem}_alt{alternative}") if alternative else out

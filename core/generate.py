@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from threadpoolctl import threadpool_limits
@@ -17,9 +17,6 @@ from core.motion import Motion
 from core.motion_graph import Controls, choreograph_from_library
 
 
-# One BLAS thread: more threads split matrix products' sums in another order, and the same song,
-# seed and settings must give the same dance, to the bit, on any number of threads.
-@threadpool_limits.wrap(limits=1, user_api="blas")
 def generate_dance(
     song: str | os.PathLike,
     seed: int = 0,
@@ -44,6 +41,28 @@ def generate_dance(
     encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
     Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
     """
+    analysis, (motion,) = generate_dances(
+        song, [seed], fps, choreographer, library, controls, progress, tracker, encoder
+    )
+    return analysis, motion
+
+
+# One BLAS thread: more threads split matrix products' sums in another order, and the same song,
+# seed and settings must give the same dance, to the bit, on any number of threads.
+@threadpool_limits.wrap(limits=1, user_api="blas")
+def generate_dances(
+    song: str | os.PathLike,
+    seeds: Sequence[int],
+    fps: float = DEFAULT_FPS,
+    choreographer: str = "v2",
+    library: MotionLibrary | None = None,
+    controls: Controls | None = None,
+    progress: Callable[[str, float], None] | None = None,
+    tracker: str = DEFAULT_TRACKER,
+    encoder: AudioEncoder | None = None,
+) -> tuple[SongAnalysis, list[Motion]]:
+    """``generate_dance`` for each of ``seeds``, the song decoded, analysed and embedded once:
+    one dance per seed, each the one ``generate_dance`` gives for that seed."""
     report = progress or (lambda stage, done: None)
     report("decoding", 0.0)
     y = load_audio(song)
@@ -51,13 +70,16 @@ def generate_dance(
     analysis = analyze_audio(y, tracker)
     if choreographer == "v1":
         report("choreographing", 0.8)
-        return analysis, choreograph(analysis, fps=fps, seed=seed)
+        return analysis, [choreograph(analysis, fps=fps, seed=seed) for seed in seeds]
     report("listening", 0.6)
     embedding = embed_audio(y, analysis.beat_track, encoder)
     del y  # the samples are the largest thing held; a long song's dance needs the room
     report("choreographing", 0.8)
-    controls = replace(controls or Controls(), seed=seed)
-    motion = choreograph_from_library(
-        analysis, embedding, library or default_library(), fps, controls
-    )
-    return analysis, motion
+    library = library or default_library()
+    motions = [
+        choreograph_from_library(
+            analysis, embedding, library, fps, replace(controls or Controls(), seed=seed)
+        )
+        for seed in seeds
+    ]
+    return analysis, motions

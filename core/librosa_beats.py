@@ -14,7 +14,7 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from core.beats import BeatTrack, peak_near
+from core.beats import BeatTrack, median_tempo, peak_near
 from core.errors import BeatTrackingError
 from core.spectrum import n_frames, stft_magnitude
 
@@ -98,9 +98,8 @@ def track_beats(y: np.ndarray, sr: int, beats_per_bar: int = BEATS_PER_BAR) -> B
     harmony = chroma_novelty(chroma, beat_frames)
     accents = bass / (bass.mean() + 1e-9) + harmony / (harmony.mean() + 1e-9)
     phase = choose_downbeat_phase(accents, beats_per_bar)
-    tempo_bpm = 60.0 / float(np.median(np.diff(beats)))
     return BeatTrack(
-        tempo_bpm=tempo_bpm,
+        tempo_bpm=median_tempo(beats),
         beats=beats.astype(np.float64),
         downbeats=beats[phase::beats_per_bar].astype(np.float64),
         beats_per_bar=beats_per_bar,

@@ -33,7 +33,7 @@ if not __package__:
 import bpy  # noqa: E402
 
 from core.errors import MotionBeatError  # noqa: E402
-from core.generate import generate_dance  # noqa: E402
+from core.generate import generate_dances  # noqa: E402
 from core.motion import Motion  # noqa: E402
 from core.smpl_body import SmplBody, load_smpl_body  # noqa: E402
 
@@ -95,12 +95,22 @@ def dance_song(song: Path, args: argparse.Namespace, body: SmplBody | None) -> d
     Raises MotionBeatError or RuntimeError (from Blender) when the song cannot be danced.
     """
     started = time.perf_counter()
-    summary: dict = {"song": str(song), "dances": []}
-    for alternative in range(args.alternatives):
-        seed = args.seed + alternative
+    seeds = range(args.seed, args.seed + args.alternatives)
+    analysis, motions = generate_dances(song, seeds, args.fps)
+    track = analysis.beat_track
+    summary: dict = {
+        "song": str(song),
+        "dances": [],
+        "duration_s": round(analysis.duration, 3),
+        "tempo_bpm": round(track.tempo_bpm, 2),
+        "time_signature": f"{track.beats_per_bar}/4",
+        "beats": len(track.beats),
+        "bars": len(track.downbeats),
+        "beat_tracker": track.tracker,
+    }
+    for alternative, (seed, motion) in enumerate(zip(seeds, motions, strict=True)):
         stem = f"{song.stem}_alt{alternative}" if alternative else song.stem
         scene = _fresh_scene()
-        analysis, motion = generate_dance(song, seed, args.fps)
         armature = write_dance(
             bpy.context, motion, song.resolve(), beat_markers=args.beat_markers, body=body
         )
@@ -113,15 +123,6 @@ def dance_song(song: Path, args: argparse.Namespace, body: SmplBody | None) -> d
             add_preview_rig(scene, armature)
             dance["video"] = str(render_video(scene, args.out / f"{stem}.mp4"))
         summary["dances"].append(dance)
-        track = analysis.beat_track
-        summary.update(
-            duration_s=round(analysis.duration, 3),
-            tempo_bpm=round(track.tempo_bpm, 2),
-            time_signature=f"{track.beats_per_bar}/4",
-            beats=len(track.beats),
-            bars=len(track.downbeats),
-            beat_tracker=track.tracker,
-        )
     summary.update(status="ok", seconds=round(time.perf_counter() - started, 2))
     return summary
 

@@ -70,7 +70,7 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
 
     def _controls(self):
         """The choreography settings; the seed goes to ``generate_dance`` on its own."""
-        from core.motion_graph import Controls  # torch, with the model: only when generating
+        from core.motion_graph import Controls  # the pipeline loads when generating, not before
 
         return Controls(diversity=self.diversity, energy=self.energy)
 
@@ -79,6 +79,15 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
             self.report({"ERROR"}, "Choose a song first")
             return None
         return Path(bpy.path.abspath(self.filepath))
+
+    def _prepare(self, context):
+        """``(assets, armature or None, SMPL body or None, fps)`` of this generation, from the
+        preferences and the scene. Raises MotionBeatError for an armature or SMPL folder that
+        cannot be used."""
+        assets = preferences.assets(context)
+        armature = armature_to_animate(context)
+        fps = assets.fps or scene_fps(context.scene)
+        return assets, armature, _smpl_body(assets, armature), fps
 
     def _finished(self, analysis, motion, armature) -> set[str]:
         self.report(
@@ -92,12 +101,9 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         song = self._song()
         if song is None:
             return {"CANCELLED"}
-        assets = preferences.assets(context)
         try:
             # Everything that can fail on bad input happens before the scene is touched.
-            armature = armature_to_animate(context)
-            body = _smpl_body(assets, armature)
-            fps = assets.fps or scene_fps(context.scene)
+            assets, armature, body, fps = self._prepare(context)
             analysis, motion = jobs.generate(song, self.seed, fps, self._controls(), assets)
             armature = write_dance(
                 context,
@@ -119,17 +125,14 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
         song = self._song()
         if song is None:
             return {"CANCELLED"}
-        assets = preferences.assets(context)
         try:
-            armature = armature_to_animate(context)
-            self._body = _smpl_body(assets, armature)
+            assets, armature, self._body, fps = self._prepare(context)
         except MotionBeatError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
         # A name, not the object: the user may delete it while the worker runs.
         self._armature_name = armature.name if armature is not None else None
         self._song_path = song
-        fps = assets.fps or scene_fps(context.scene)
         jobs.running = jobs.GenerationJob(song, self.seed, fps, self._controls(), assets).start()
         window_manager = context.window_manager
         self._timer = window_manager.event_timer_add(POLL_SECONDS, window=context.window)
@@ -210,7 +213,7 @@ class MOTIONBEAT_OT_export_dance(bpy.types.Operator, ExportHelper):  # type: ign
         name="Format",
         items=[
             (".npz", "SMPL .npz", "poses, trans, contacts, beats (MotionBeat's format)"),
-            (".bvh", "BVH", "the armature's animation, through Blender's BVH exporter"),
+            (".bvh", "BVH", "the SMPL skeleton's animation, Y-up, as other tools read BVH"),
             (".fbx", "FBX", "armature, body and animation, through Blender's FBX exporter"),
         ],
         default=".npz",

@@ -38,6 +38,7 @@ from core.atomic import atomic_write
 from core.audio import load_audio, mono_at
 from core.beat_decoder import MAX_BPM, MIN_BPM
 from core.beat_tracker import BeatNetConfig, log_mel_flux
+from core.beats import median_tempo
 from core.errors import MotionBeatError
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -211,7 +212,7 @@ def labels_are_heard(entry: dict) -> bool:
     their grid (``grid_fraction`` at most 0.45, against at least 0.62 for every other song), and
     ROMER2, whose 6/4 is labelled in dotted halves at 28 BPM, below any tempo the tracker covers.
     """
-    tempo = 60.0 / float(np.median(np.diff(entry["beats"])))
+    tempo = median_tempo(np.asarray(entry["beats"]))
     midi = SHARED_DATA / "beats" / "midi" / entry["midi"]
     return MIN_BPM <= tempo <= MAX_BPM and grid_fraction(midi) >= MIN_GRID_FRACTION
 

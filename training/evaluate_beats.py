@@ -25,17 +25,12 @@ import numpy as np
 
 from core.audio import SAMPLE_RATE, load_audio
 from core.beat_tracker import DEFAULT_BEAT_MODEL, BeatNet, track_beats_network
-from core.beats import BeatTrack
+from core.beats import BeatTrack, median_tempo
 from core.errors import MotionBeatError
 from core.librosa_beats import track_beats
 
 TEMPO_TOLERANCE = 0.04
 METRICS = ("beat_f", "cmlt", "amlt", "downbeat_f", "tempo_acc", "meter_acc", "seconds")
-
-
-def median_tempo(beats: np.ndarray) -> float:
-    """BPM from the median inter-beat interval."""
-    return 60.0 / float(np.median(np.diff(beats)))
 
 
 def scores(track: BeatTrack, entry: dict) -> dict[str, float]:

@@ -253,6 +253,39 @@ def optimizer_and_schedule(model: torch.nn.Module, config):
     return optimizer, schedule
 
 
+def resume_run(path: Path, device: torch.device, model_config, model, optimizer, schedule):
+    """Load a run's checkpoint into its model, optimizer and schedule; returns the checkpoint.
+
+    model_config : the run's config dataclass (``MotionBeatConfig`` or ``BeatNetConfig``).
+    Raises TrainingError if the checkpoint was trained with another model config.
+    """
+    state = read_checkpoint(path, device)
+    try:
+        same = type(model_config).from_dict(state["config"]) == model_config
+    except (ValueError, TypeError):
+        same = False
+    if not same:
+        raise TrainingError(f"{path} was trained with another model config")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    return state
+
+
+def run_checkpoint(model_config, model, optimizer, schedule, step: int, config, **extra) -> dict:
+    """What a run's checkpoint holds: model config and weights, optimizer and schedule state,
+    the step, the training config (less its model table) and ``extra``."""
+    return {
+        "config": model_config.to_dict(),
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "step": step,
+        "train_config": {k: v for k, v in asdict(config).items() if k != "model"},
+        **extra,
+    }
+
+
 def is_main() -> bool:
     return not dist.is_initialized() or dist.get_rank() == 0
 
@@ -286,12 +319,7 @@ def train(
     start = 0
     checkpoint_path = out / "checkpoint.pt"
     if resume and checkpoint_path.is_file():
-        state = read_checkpoint(checkpoint_path, device)
-        if state["config"] != model_config.to_dict():
-            raise TrainingError(f"{checkpoint_path} was trained with another model config")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
+        state = resume_run(checkpoint_path, device, model_config, model, optimizer, schedule)
         torch.set_rng_state(state["torch_rng"].cpu())
         start = int(state["step"])
     objective = Objective(model, config)
@@ -338,18 +366,11 @@ def train(
             )
             progress.set_postfix(loss=f"{losses['total'].item():.3f}")
         if is_main() and (done % config.checkpoint_every == 0 or done == last):
-            save_checkpoint(
-                checkpoint_path,
-                {
-                    "config": model_config.to_dict(),
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "torch_rng": torch.get_rng_state(),
-                    "step": done,
-                    "train_config": {k: v for k, v in asdict(config).items() if k != "model"},
-                },
-            )
+            checkpoint = run_checkpoint(
+                model_config, model, optimizer, schedule, done, config,
+                torch_rng=torch.get_rng_state(),
+            )  # fmt: skip
+            save_checkpoint(checkpoint_path, checkpoint)
     if writer is not None:
         writer.close()
     return {k: v.item() for k, v in losses.items()}

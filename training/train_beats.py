@@ -1,7 +1,7 @@
 """Train the beat and downbeat tracker.
 
     python -m training.train_beats --out runs/beats [--config training/configs/beats.toml]
-        [--resume] [--device auto] [--export core/model/weights/beat_tracker.npz]
+        [--resume] [--device auto]
 
 The story of one run, with the conventions of ``training.pretrain``: read the config (TOML,
 [train] and [model] tables over the defaults), make or load the cached examples
@@ -10,14 +10,14 @@ binary cross-entropy of beat and downbeat logits against targets widened to the 
 frames (weight 0.5, as Böck et al. do), and step AdamW on a warmup-then-cosine schedule. The
 whole state is checkpointed atomically to OUT/checkpoint.pt every ``checkpoint_every`` steps
 and ``--resume`` continues from it; losses and the validation loss go to TensorBoard. At the end
-the network is exported for ``core.beat_tracker.BeatNet``.
+the network is exported to OUT/beat_tracker.npz for ``core.beat_tracker.BeatNet``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +27,16 @@ from tqdm import tqdm
 
 from core.beat_tracker import BeatNetConfig
 from core.errors import MotionBeatError
-from core.model.checkpoint import read_checkpoint, resolve_device, save_checkpoint
+from core.model.checkpoint import resolve_device, save_checkpoint
 from training.beat_data import Example, beat_examples
 from training.beat_net import BeatTCN, export_beat_net
-from training.pretrain import TrainingError, config_from_toml, optimizer_and_schedule
+from training.pretrain import (
+    TrainingError,
+    config_from_toml,
+    optimizer_and_schedule,
+    resume_run,
+    run_checkpoint,
+)
 
 NEIGHBOUR_WEIGHT = 0.5  # target of the frames either side of a beat
 
@@ -190,12 +196,7 @@ def train(
     start = 0
     checkpoint_path = out / "checkpoint.pt"
     if resume and checkpoint_path.is_file():
-        state = read_checkpoint(checkpoint_path, device)
-        if state["config"] != net_config.to_dict():
-            raise TrainingError(f"{checkpoint_path} was trained with another network config")
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
+        state = resume_run(checkpoint_path, device, net_config, model, optimizer, schedule)
         start = int(state["step"])
     from torch.utils.tensorboard import SummaryWriter
 
@@ -221,17 +222,8 @@ def train(
             result["validation_loss"] = validation_loss(model, validation_examples, device)
             writer.add_scalar("loss/validation", result["validation_loss"], done)
         if done % config.checkpoint_every == 0 or done == config.steps:
-            save_checkpoint(
-                checkpoint_path,
-                {
-                    "config": net_config.to_dict(),
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(),
-                    "step": done,
-                    "train_config": {k: v for k, v in asdict(config).items() if k != "model"},
-                },
-            )
+            checkpoint = run_checkpoint(net_config, model, optimizer, schedule, done, config)
+            save_checkpoint(checkpoint_path, checkpoint)
     writer.close()
     export_beat_net(model.cpu().eval(), out / "beat_tracker.npz")
     return result

@@ -5,8 +5,9 @@ The paper (arXiv 2510.13244) gives the structure; these constants are the projec
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
+from core.config_dict import DictConfig
 from core.skeleton import N_JOINTS
 
 CONTACT_CHANNELS = 4
@@ -14,7 +15,7 @@ N_MFCC = 20  # librosa's default
 
 
 @dataclass(frozen=True)
-class MotionBeatConfig:
+class MotionBeatConfig(DictConfig):
     """Shapes and sizes of the MotionBeat encoders.
 
     sample_rate, hop_length, n_mels : the log-mel front-end (Hz, samples, bands)
@@ -65,15 +66,3 @@ class MotionBeatConfig:
         if self.audio_front_end != "mel":  # older caches and checkpoints predate the field
             settings["audio_front_end"] = self.audio_front_end
         return settings
-
-    def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> MotionBeatConfig:
-        """Rebuild from ``to_dict``; raises ValueError on unknown or missing fields."""
-        names = {f.name for f in fields(cls)}
-        unknown = set(values) - names
-        if unknown:
-            raise ValueError(f"unknown MotionBeatConfig fields {sorted(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
