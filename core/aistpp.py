@@ -1,17 +1,23 @@
 """AIST++ motion files (``.pkl`` with ``smpl_poses``, ``smpl_trans``, ``smpl_scaling``).
 
 AIST++ ships motion as Python pickles, and a pickle can run any code when loaded. These are read
-with an unpickler that admits only what those files hold: numpy arrays, numpy scalars and dtypes,
-and plain containers. Anything else (``os.system``, ``builtins.eval``, ...) is refused before it
-is called. AIST++ translations are in centimetres at 60 fps; ``smpl_scaling`` divides them.
+with an unpickler that admits only what those files hold: numeric numpy arrays and scalars, and
+plain containers. Anything else (``os.system``, ``builtins.eval``, ...) is refused before it is
+called. numpy's own pickle hooks are not called either: ``dtype.__setstate__`` trusts the flags it
+is given, and a flipped flag byte crashes the interpreter (found by tests/fuzz). The numpy globals
+are stand-ins that check each field and build the array with ``np.frombuffer``. AIST++
+translations are in centimetres at 60 fps; ``smpl_scaling`` divides them.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import pickletools
+import re
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -24,24 +30,126 @@ from core.skeleton import N_JOINTS, forward_kinematics
 AISTPP_FPS = 60.0
 MAX_PICKLE_BYTES = 512 * 1024 * 1024
 MAX_MEMO_INDEX = 1 << 20  # AIST++ files memoise a few dozen objects
-ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("collections", "OrderedDict"),
+MAX_NESTING = 32
+NUMERIC_DTYPE = re.compile(r"[biufc]\d{1,2}")  # how numpy pickles bool, int, float, complex
+
+
+class _Dtype:
+    """Stands in for ``numpy.dtype(spec, align, copy)``; BUILD then gives its byte order."""
+
+    def __init__(self, spec: object, align: object = False, copy: object = True):
+        if not (isinstance(spec, str) and NUMERIC_DTYPE.fullmatch(spec)):
+            raise pickle.UnpicklingError(f"dtype {spec!r} is not a numeric type")
+        self.dtype = np.dtype(spec)
+
+    def __setstate__(self, state: object) -> None:
+        # numpy's state: (version, byteorder, subarray, names, fields, elsize, alignment, flags
+        # [, metadata]). Only the byte order means anything for a plain numeric type.
+        if not (isinstance(state, tuple) and len(state) in (8, 9) and state[0] in (3, 4)):
+            raise pickle.UnpicklingError("malformed dtype state")
+        byteorder, subarray, names, fields = state[1:5]
+        if byteorder not in ("<", ">", "|", "=") or (subarray, names, fields) != (None,) * 3:
+            raise pickle.UnpicklingError("dtype state is not a plain numeric type")
+        if byteorder in ("<", ">"):
+            self.dtype = self.dtype.newbyteorder(byteorder)
+
+
+class _Array:
+    """Stands in for an ndarray: ``_reconstruct`` makes it empty and BUILD gives it data."""
+
+    def __init__(self, array: np.ndarray | None = None):
+        self.array = array
+
+    def __setstate__(self, state: object) -> None:
+        # ndarray's state: ([version,] shape, dtype, is_fortran, raw bytes).
+        if self.array is not None or not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise pickle.UnpicklingError("malformed ndarray state")
+        shape, dtype, is_fortran, data = state[-4:]
+        self.array = _array_from_bytes(data, dtype, shape, "F" if is_fortran else "C")
+
+
+class _Scalar:
+    """Stands in for a numpy scalar, ``scalar(dtype, raw bytes)``."""
+
+    def __init__(self, dtype: object, data: object):
+        self.value = _array_from_bytes(data, dtype, (), "C")[()]
+
+
+def _array_from_bytes(data: object, dtype: object, shape: object, order: object) -> np.ndarray:
+    """A writable array from a stand-in's raw fields, once each has been checked."""
+    if not isinstance(dtype, _Dtype) or not isinstance(data, (bytes, bytearray)):
+        raise pickle.UnpicklingError("array data is not raw bytes of a numeric dtype")
+    if not (
+        isinstance(shape, tuple)
+        and len(shape) <= MAX_NESTING
+        and all(isinstance(n, int) and n >= 0 for n in shape)
+        and order in ("C", "F")
+    ):
+        raise pickle.UnpicklingError(f"malformed array shape {shape!r}")
+    if math.prod(shape) * dtype.dtype.itemsize != len(data):
+        raise pickle.UnpicklingError(f"{len(data)} bytes do not fill {shape} {dtype.dtype}")
+    return np.frombuffer(data, dtype.dtype).reshape(shape, order=order).copy()
+
+
+def _reconstruct(cls: object, shape: object, typecode: object) -> _Array:
+    return _Array()
+
+
+def _frombuffer(data: object, dtype: object, shape: object, order: object) -> _Array:
+    return _Array(_array_from_bytes(data, dtype, shape, order))  # pickle protocol 5
+
+
+def _latin1_bytes(text: object, encoding: object) -> bytes:
+    # Protocol 2 has no bytes opcode: pickle writes bytes as _codecs.encode(text, "latin1").
+    if not (isinstance(text, str) and encoding == "latin1"):
+        raise pickle.UnpicklingError("_codecs.encode is admitted only for latin-1 bytes")
+    return text.encode("latin1")
+
+
+_NDARRAY = object()  # the class argument of _reconstruct; never called
+_NUMPY_CORE = ("numpy.core", "numpy._core")  # numpy 1 and numpy 2 pickle under either
+ADMITTED_GLOBALS = {
+    **{(f"{core}.multiarray", "_reconstruct"): _reconstruct for core in _NUMPY_CORE},
+    **{(f"{core}.multiarray", "scalar"): _Scalar for core in _NUMPY_CORE},
+    **{(f"{core}.numeric", "_frombuffer"): _frombuffer for core in _NUMPY_CORE},
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _Dtype,
+    ("_codecs", "encode"): _latin1_bytes,
+    ("collections", "OrderedDict"): OrderedDict,
 }
 
 
 class ArraysOnlyUnpickler(pickle.Unpickler):
-    """Unpickles numpy arrays and plain containers; refuses every other global."""
+    """Unpickles numeric numpy arrays and plain containers; refuses every other global."""
 
     def find_class(self, module: str, name: str):
-        if (module, name) in ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refused to load {module}.{name}: not plain data")
+        try:
+            return ADMITTED_GLOBALS[module, name]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"refused to load {module}.{name}: not plain data"
+            ) from None
+
+
+def _resolved(value: object, depth: int = 0) -> object:
+    """``value`` with every stand-in replaced by the numpy object it stands for."""
+    if depth > MAX_NESTING:
+        raise pickle.UnpicklingError(f"nested deeper than {MAX_NESTING}")
+    if isinstance(value, _Array):
+        if value.array is None:
+            raise pickle.UnpicklingError("an ndarray without data")
+        return value.array
+    if isinstance(value, _Scalar):
+        return value.value
+    if isinstance(value, _Dtype):
+        return value.dtype
+    if value is _NDARRAY:
+        raise pickle.UnpicklingError("a bare numpy.ndarray class")
+    if isinstance(value, dict):
+        return type(value)((k, _resolved(v, depth + 1)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_resolved(v, depth + 1) for v in value)
+    return value
 
 
 def load_arrays_pickle(path: str | os.PathLike) -> dict:
@@ -62,7 +170,7 @@ def loads_arrays_pickle(data: bytes, name: str = "pickle") -> dict:
             # index 5e8 would allocate gigabytes (found by tests/fuzz).
             if opcode.name.endswith("PUT") and argument > MAX_MEMO_INDEX:
                 raise pickle.UnpicklingError(f"memo index {argument} is past {MAX_MEMO_INDEX}")
-        loaded = ArraysOnlyUnpickler(io.BytesIO(data)).load()
+        loaded = _resolved(ArraysOnlyUnpickler(io.BytesIO(data)).load())
     except Exception as exc:  # every decode fault, and every refusal, is the file's fault
         raise MotionFileError(f"{name}: not a plain-data pickle ({exc})") from exc
     if not isinstance(loaded, dict):

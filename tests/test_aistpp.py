@@ -1,11 +1,12 @@
 """AIST++ .pkl motion, read without running code."""
 
 import pickle
+from collections import OrderedDict
 
 import numpy as np
 import pytest
 
-from core.aistpp import load_aistpp_motion
+from core.aistpp import load_aistpp_motion, loads_arrays_pickle
 from core.errors import MotionFileError
 
 
@@ -59,3 +60,54 @@ def test_malformed_aistpp_files_raise(tmp_path, data):
     (tmp_path / "bad.pkl").write_bytes(pickle.dumps(data))
     with pytest.raises(MotionFileError):
         load_aistpp_motion(tmp_path / "bad.pkl")
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_numeric_arrays_and_scalars_load_as_numpy_pickled_them(protocol):
+    data = OrderedDict(
+        smpl_poses=np.asfortranarray(np.random.default_rng(0).normal(size=(3, 72))),
+        big_endian=np.arange(6, dtype=">i4").reshape(2, 3),
+        flags=np.array([True, False]),
+        smpl_loss=np.float32(0.25),
+        nested=[np.zeros(2, np.uint8), (np.complex64(1j),)],
+    )
+    loaded = loads_arrays_pickle(pickle.dumps(data, protocol=protocol))
+    assert type(loaded) is OrderedDict and list(loaded) == list(data)
+    for key in ("smpl_poses", "big_endian", "flags"):
+        assert loaded[key].dtype == data[key].dtype
+        np.testing.assert_array_equal(loaded[key], data[key])
+    assert loaded["smpl_loss"] == np.float32(0.25) and loaded["smpl_loss"].dtype == np.float32
+    np.testing.assert_array_equal(loaded["nested"][0], np.zeros(2, np.uint8))
+    assert loaded["nested"][1][0] == 1j
+
+
+def test_a_dtype_state_with_forged_flags_never_reaches_numpy():
+    # numpy's dtype.__setstate__ takes the flags byte on trust; 61 marks float64 as holding
+    # Python objects, and numpy then fails internally or crashes (found by tests/fuzz).
+    data = pickle.dumps({"smpl_poses": np.ones((2, 72))}, protocol=4)
+    state_tail = b"J\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t"  # elsize, alignment, flags = 0
+    assert data.count(state_tail) == 1
+    forged = data.replace(state_tail, state_tail.replace(b"K\x00", b"K\x3d"))
+    poses = loads_arrays_pickle(forged)["smpl_poses"]
+    assert poses.dtype == np.float64 and poses.sum() == 144.0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.array(["a", "b"]),
+        np.array([{"x": 1}], dtype=object),
+        np.zeros(3, dtype=[("a", "f4"), ("b", "i4")]),
+    ],
+    ids=["strings", "objects", "structured"],
+)
+def test_arrays_of_anything_but_numbers_are_refused(data):
+    with pytest.raises(MotionFileError, match="not a plain-data pickle"):
+        loads_arrays_pickle(pickle.dumps({"smpl_poses": data}))
+
+
+def test_array_bytes_that_do_not_fill_the_shape_are_refused():
+    data = pickle.dumps({"smpl_poses": np.zeros((2, 72))}, protocol=4)
+    assert data.count(b"K\x02KH\x86") == 1  # the shape (2, 72)
+    with pytest.raises(MotionFileError, match="do not fill"):
+        loads_arrays_pickle(data.replace(b"K\x02KH\x86", b"K\x03KH\x86"))

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.atomic import atomic_write
 from core.beat_tracker import BeatNetConfig
 
 
@@ -57,9 +58,10 @@ def export_beat_net(model: BeatTCN, path: str | os.PathLike) -> Path:
     """Write the network's weights and config to an ``.npz`` for ``core.beat_tracker.BeatNet``."""
     arrays = {name: value.detach().cpu().numpy() for name, value in model.state_dict().items()}
     path = Path(path)
-    np.savez_compressed(
-        path,
-        config=np.array(json.dumps(model.config.to_dict())),
-        **arrays,
-    )
+    with atomic_write(path) as fh:
+        np.savez_compressed(
+            fh,
+            config=np.array(json.dumps(model.config.to_dict())),
+            **arrays,
+        )
     return path

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from core.analysis import find_beats
+from core.atomic import atomic_write
 from core.audio import load_audio
 from core.beats import BeatTrack
 from core.model.config import MotionBeatConfig
@@ -44,16 +45,16 @@ class SongEmbedding:
 
     def save_npz(self, path: str | os.PathLike) -> Path:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            path,
-            beat_embeddings=self.beats,
-            bar_embeddings=self.bars,
-            bar_times=self.bar_times,
-            clip_embedding=self.clip,
-            beat_times=self.beat_times,
-            downbeats=self.downbeats,
-        )
+        with atomic_write(path) as fh:
+            np.savez(
+                fh,
+                beat_embeddings=self.beats,
+                bar_embeddings=self.bars,
+                bar_times=self.bar_times,
+                clip_embedding=self.clip,
+                beat_times=self.beat_times,
+                downbeats=self.downbeats,
+            )
         return path
 
 

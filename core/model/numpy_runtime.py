@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.atomic import atomic_write
 from core.errors import ModelFileError
 from core.model.config import MotionBeatConfig
 
@@ -34,7 +35,8 @@ def export_audio(state_dict: dict, config: MotionBeatConfig, path: str | os.Path
         if name.startswith(PREFIXES)
     }
     path = Path(path)
-    np.savez_compressed(path, config=np.array(json.dumps(config.to_dict())), **arrays)
+    with atomic_write(path) as fh:
+        np.savez_compressed(fh, config=np.array(json.dumps(config.to_dict())), **arrays)
     return path
 
 
