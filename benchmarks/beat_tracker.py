@@ -27,11 +27,11 @@ GAME_MUSIC = ROOT.parent / "shared" / "data" / "music" / "game"
 SECONDS = 180.0
 
 
-def best_of_three(function, *args):
+def best_of_three(function, *args, **kwargs):
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        result = function(*args)
+        result = function(*args, **kwargs)
         times.append(time.perf_counter() - start)
     return min(times), result
 
@@ -51,8 +51,8 @@ def main() -> None:
     track_beats(y, SAMPLE_RATE)  # warm-up: numba compiles librosa's tracker once
 
     features_s, _ = best_of_three(log_mel_flux, y, net.config)
-    network_s, activation = best_of_three(net.activations, y)
-    beats_s, beats = best_of_three(decode_beats, activation[:, 0], fps)
+    network_s, (activation, tempo) = best_of_three(net.activations, y)
+    beats_s, beats = best_of_three(decode_beats, activation[:, 0], fps, tempo_probabilities=tempo)
     bars_s, _ = best_of_three(decode_bars, beats, activation[:, 1], fps)
     total_s, track = best_of_three(track_beats_network, y, net)
     librosa_s, _ = best_of_three(track_beats, y, SAMPLE_RATE)

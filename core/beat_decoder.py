@@ -103,10 +103,17 @@ def decode_beats(
     max_bpm: float = MAX_BPM,
     transition_lambda: float = TEMPO_CHANGE_LAMBDA,
     threshold: float = THRESHOLD,
+    tempo_probabilities: np.ndarray | None = None,
 ) -> np.ndarray:
     """Beat times from a frame-wise beat activation.
 
     activation : (T,) float in [0, 1], frame t at ``t / fps`` seconds.
+    tempo_probabilities : optional (K,) probabilities of the song's beat interval over
+        ``BeatStateSpace.for_tempi(fps, min_bpm, max_bpm).intervals`` (the tracker's tempo
+        head, after Böck, Davies and Knees, ISMIR 2019). The path pays its log-probability once
+        per second of music, which settles the metrical level where the activation leaves it
+        open; per second rather than per beat, so that a path at twice the tempo does not pay
+        it twice as often.
     Returns (n,) float64 seconds, increasing; empty when no frame reaches ``threshold``.
     """
     start, stop = music_span(activation, threshold)
@@ -117,6 +124,14 @@ def decode_beats(
     log_beat = np.log(act)
     log_other = np.log((1.0 - act) / (OBSERVATION_LAMBDA - 1))
     log_tempo = space.log_tempo_transitions(transition_lambda)
+    if tempo_probabilities is not None:
+        if len(tempo_probabilities) != len(space.intervals):
+            raise ValueError(
+                f"{len(tempo_probabilities)} tempo probabilities for "
+                f"{len(space.intervals)} beat intervals"
+            )
+        log_prior = np.log(np.maximum(tempo_probabilities, _FLOOR))
+        log_tempo = log_tempo + (log_prior * space.intervals / fps)[None, :]  # on each new beat
     first, last = space.first, space.last  # a beat's first position is its beat state
     columns = np.arange(len(first))
 

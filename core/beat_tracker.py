@@ -21,7 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core.beat_decoder import beat_strengths, decode_bars, decode_beats
+from core.beat_decoder import (
+    MAX_BPM,
+    MIN_BPM,
+    BeatStateSpace,
+    beat_strengths,
+    decode_bars,
+    decode_beats,
+)
 from core.beats import BeatTrack, median_tempo
 from core.config_dict import DictConfig
 from core.errors import BeatTrackingError, ModelFileError
@@ -65,6 +72,11 @@ class BeatNetConfig(DictConfig):
     @property
     def n_features(self) -> int:
         return 2 * self.n_mels
+
+    @property
+    def beat_intervals(self) -> np.ndarray:
+        """(K,) int frames: the tempo head's classes, the beat decoder's intervals."""
+        return BeatStateSpace.for_tempi(self.fps, MIN_BPM, MAX_BPM).intervals
 
 
 def log_mel_flux(y: np.ndarray, config: BeatNetConfig) -> np.ndarray:
@@ -123,14 +135,19 @@ class BeatNet:
                 f"{path.name}: not a MotionBeat beat-tracker file ({exc})"
             ) from exc
         blocks = range(len(self.config.dilations))
-        layers = ["front", "head", *(f"blocks.{i}.{part}" for i in blocks for part in LAYERS)]
+        layers = [
+            "front", "head", "tempo", *(f"blocks.{i}.{part}" for i in blocks for part in LAYERS)
+        ]  # fmt: skip
         expected = [f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")]
         missing = [name for name in expected if name not in self.weights]
         if missing:
             raise ModelFileError(f"{path.name}: lacks weights {missing[:3]} for its config")
+        if len(self.weights["tempo.bias"]) != len(self.config.beat_intervals):
+            raise ModelFileError(f"{path.name}: its tempo head is not over the decoder's tempi")
 
-    def activations(self, y: np.ndarray) -> np.ndarray:
-        """Beat and downbeat activations: (T, 2) float32 in [0, 1] at ``config.fps``.
+    def activations(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Beat and downbeat activations, (T, 2) float32 in [0, 1] at ``config.fps``, and the
+        song's tempo as (K,) float32 probabilities over ``config.beat_intervals``.
 
         y : (n,) float32 mono at ``config.sample_rate``.
         """
@@ -143,7 +160,12 @@ class BeatNet:
             )
             x = x + _conv1d(h, w[f"blocks.{i}.mix.weight"], w[f"blocks.{i}.mix.bias"])
         logits = _conv1d(x, w["head.weight"], w["head.bias"])
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        tempo_logits = w["tempo.weight"] @ x.mean(axis=0) + w["tempo.bias"]
+        tempo = np.exp(tempo_logits - tempo_logits.max())
+        return (
+            (1.0 / (1.0 + np.exp(-logits))).astype(np.float32),
+            (tempo / tempo.sum()).astype(np.float32),
+        )
 
 
 @functools.cache
@@ -161,8 +183,8 @@ def track_beats_network(y: np.ndarray, net: BeatNet | None = None) -> BeatTrack:
     """
     net = net or default_beat_net()
     fps = net.config.fps
-    activation = net.activations(y)
-    beats = decode_beats(activation[:, 0], fps)
+    activation, tempo = net.activations(y)
+    beats = decode_beats(activation[:, 0], fps, tempo_probabilities=tempo)
     if len(beats) < 2:
         raise BeatTrackingError("no steady beat found in the song")
     beats_per_bar, first = decode_bars(beats, activation[:, 1], fps)

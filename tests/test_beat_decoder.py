@@ -4,7 +4,14 @@ import mir_eval
 import numpy as np
 import pytest
 
-from core.beat_decoder import BeatStateSpace, decode_bars, decode_beats, music_span
+from core.beat_decoder import (
+    MAX_BPM,
+    MIN_BPM,
+    BeatStateSpace,
+    decode_bars,
+    decode_beats,
+    music_span,
+)
 
 FPS = 50.0
 
@@ -54,6 +61,20 @@ def test_silence_before_and_after_the_music_holds_no_beats():
     found = decode_beats(act, FPS)
     assert found.min() > 9.9 and found.max() < 30.1
     assert f_measure(beats, found) > 0.98
+
+
+def test_a_tempo_estimate_settles_the_metrical_level():
+    """Peaks at 140 BPM, every other one weak: alone they read as 70 BPM; a tempo estimate
+    peaked at 140 BPM (the tempo head's job) brings back the weak beats."""
+    beats = 1.0 + np.arange(0.0, 40.0, 60.0 / 140)
+    act = activation_at(beats[::2], int(45 * FPS)) + activation_at(beats[1::2], int(45 * FPS), 0.25)
+    assert 60.0 / np.median(np.diff(decode_beats(act, FPS))) == pytest.approx(70.0, rel=0.03)
+    intervals = BeatStateSpace.for_tempi(FPS, MIN_BPM, MAX_BPM).intervals
+    tempo = np.exp(-0.5 * ((intervals - 60.0 * FPS / 140) / 1.0) ** 2)
+    found = decode_beats(act, FPS, tempo_probabilities=tempo / tempo.sum())
+    assert f_measure(beats, found) > 0.98
+    with pytest.raises(ValueError, match="tempo probabilities"):
+        decode_beats(act, FPS, tempo_probabilities=np.ones(3) / 3)
 
 
 def test_no_activation_gives_no_beats():

@@ -48,15 +48,19 @@ def test_numpy_runtime_matches_torch(tmp_path):
     y = synthesize_demo_song(bars=3)
     features = log_mel_flux(y, SMALL)
     with torch.no_grad():
-        expected = torch.sigmoid(model(torch.from_numpy(features)[None]))[0].numpy()
-    np.testing.assert_allclose(BeatNet(path).activations(y), expected, rtol=1e-4, atol=1e-5)
+        logits, tempo_logits = model(torch.from_numpy(features)[None])
+    activation, tempo = BeatNet(path).activations(y)
+    np.testing.assert_allclose(activation, torch.sigmoid(logits)[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(tempo, torch.softmax(tempo_logits, dim=1)[0], rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("gain", [0.25, 0.05])
 def test_gain_does_not_change_the_beats(gain):
     y = synthesize_demo_song()
     loud, quiet = track_beats_network(y), track_beats_network(gain * y)
-    assert mir_eval.beat.f_measure(loud.beats, quiet.beats, f_measure_threshold=0.02) > 0.98
+    assert len(quiet.beats) == len(loud.beats)
+    frame = 1.0 / BeatNetConfig().fps
+    assert np.abs(quiet.beats - loud.beats).max() < 1.5 * frame  # sub-frame peaks may move
     assert quiet.beats_per_bar == loud.beats_per_bar
     np.testing.assert_allclose(quiet.downbeats[:6], loud.downbeats[:6], atol=0.02)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+import torch
 
 from core.beat_tracker import BeatNet, BeatNetConfig
 from tests.conftest import SHARED_DATA, require_shared_data
@@ -17,10 +18,18 @@ from training.beat_data import (
     labels_are_heard,
     rewrite_midi,
 )
-from training.train_beats import BeatTrainConfig, Crops, frame_targets, train
+from training.train_beats import (
+    BeatTrainConfig,
+    Crops,
+    frame_targets,
+    tempo_loss,
+    tempo_target,
+    train,
+)
 
 FPS = 50.0
 N_MELS = 8
+NET = BeatNetConfig(n_mels=N_MELS)  # 50 fps
 
 
 def spiky_example(beats: np.ndarray, n_frames: int) -> Example:
@@ -37,24 +46,45 @@ def test_frame_targets_mark_the_beat_and_its_neighbours():
     assert target[49] == 0.5 and target.sum() == pytest.approx(1.5 + 2.0 + 0.5)
 
 
+def test_tempo_target_peaks_at_the_median_beat_interval():
+    intervals = NET.beat_intervals  # frames, 13 .. 55 at 50 fps
+    target = tempo_target(np.arange(0.0, 10.0, 0.5), FPS, intervals)  # 25 frames a beat
+    assert target.sum() == pytest.approx(1.0) and intervals[np.argmax(target)] == 25
+    assert np.count_nonzero(target) == 5
+    assert not tempo_target(np.array([0.0, 0.5]), FPS, intervals).any()  # too few beats
+    assert not tempo_target(np.arange(0.0, 20.0, 2.0), FPS, intervals).any()  # 30 BPM
+
+
+def test_tempo_loss_counts_only_crops_with_a_tempo():
+    targets = torch.zeros(2, 4)
+    targets[0, 1] = 1.0
+    logits = torch.tensor([[0.0, 5.0, 0.0, 0.0], [9.0, -9.0, 0.0, 0.0]])
+    expected = -torch.log_softmax(logits[0], dim=0)[1]
+    assert tempo_loss(logits, targets).item() == pytest.approx(expected.item())
+    assert tempo_loss(logits, torch.zeros(2, 4)).item() == 0.0
+
+
 def test_stretched_crops_keep_labels_on_their_onsets():
     beats = np.arange(0.2, 60.0, 0.5)
-    crops = Crops([spiky_example(beats, int(61 * FPS))], BeatTrainConfig(max_band_shift=0), FPS)
+    crops = Crops([spiky_example(beats, int(61 * FPS))], BeatTrainConfig(max_band_shift=0), NET)
     rng = np.random.default_rng(0)
     for _ in range(10):
-        features, targets = crops.crop(rng, crops.examples[0], 600)
+        features, targets, tempo = crops.crop(rng, crops.examples[0], 600)
         onsets = features[:, N_MELS:].mean(axis=1)
         on_beat = targets[:, 0] == 1.0
         assert on_beat.sum() >= 10
         # Every labelled frame sits within a frame of a (stretched, interpolated) spike.
         near = np.maximum.reduce([np.roll(onsets, k) for k in (-1, 0, 1)])
         assert np.all(near[on_beat] > 0.2)
+        # The tempo target peaks at the crop's own beat interval, stretched with it.
+        interval = NET.beat_intervals[np.argmax(tempo)]
+        assert abs(interval - np.median(np.diff(np.flatnonzero(on_beat)))) <= 1
 
 
 def test_band_shift_moves_the_spectrum():
     example = spiky_example(np.arange(0.2, 20.0, 0.5), int(21 * FPS))
     example.features[:, 2] = 1.0  # one lit mel band
-    crops = Crops([example], BeatTrainConfig(max_stretch=1.0, max_tilt=0.0), FPS)
+    crops = Crops([example], BeatTrainConfig(max_stretch=1.0, max_tilt=0.0), NET)
     lit = {
         int(np.argmax(crops.crop(np.random.default_rng(s), example, 300)[0][:, :N_MELS].mean(0)))
         for s in range(60)
@@ -78,7 +108,8 @@ def test_training_resumes_and_exports_a_loadable_tracker(tmp_path):
     assert np.isfinite(result["loss"])
     net = BeatNet(tmp_path / "beat_tracker.npz")
     assert net.config == BeatNetConfig(channels=4, dilations=(1, 2))
-    assert net.activations(np.zeros(22050, dtype=np.float32)).shape == (51, 2)
+    activation, tempo = net.activations(np.zeros(22050, dtype=np.float32))
+    assert activation.shape == (51, 2) and tempo.shape == net.config.beat_intervals.shape
 
 
 def test_rewritten_midi_scales_tempo_and_drops_drums(tmp_path):

@@ -2,7 +2,9 @@
 
 The same layers as ``core.beat_tracker.BeatNet`` evaluates (a TCN after Davies and Böck 2019):
 a 3-tap front convolution, one residual block per dilation (dilated convolution, ELU, dropout,
-1x1 mixing), and a 1x1 head giving beat and downbeat logits per frame.
+1x1 mixing), a 1x1 head giving beat and downbeat logits per frame, and a tempo head: the last
+hidden layer averaged over the song, then a linear layer giving logits over the beat decoder's
+intervals (Böck, Davies and Knees, "Multi-task learning of tempo and beat", ISMIR 2019).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class ResidualBlock(nn.Module):
 
 
 class BeatTCN(nn.Module):
-    """(B, T, n_features) features -> (B, T, 2) beat and downbeat logits."""
+    """(B, T, n_features) features -> ((B, T, 2) beat and downbeat logits, (B, K) tempo logits
+    over ``config.beat_intervals``); ``mask`` (B, T) marks the frames of each song."""
 
     def __init__(self, config: BeatNetConfig):
         super().__init__()
@@ -46,12 +49,19 @@ class BeatTCN(nn.Module):
             for d in config.dilations
         )
         self.head = nn.Conv1d(config.channels, 2, 1)
+        self.tempo = nn.Linear(config.channels, len(config.beat_intervals))
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, features: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.dropout(nn.functional.elu(self.front(features.transpose(1, 2))))
         for block in self.blocks:
             x = block(x)
-        return self.head(x).transpose(1, 2)
+        if mask is None:
+            pooled = x.mean(dim=2)
+        else:
+            pooled = (x * mask[:, None, :]).sum(dim=2) / mask.sum(dim=1, keepdim=True).clamp(min=1)
+        return self.head(x).transpose(1, 2), self.tempo(pooled)
 
 
 def export_beat_net(model: BeatTCN, path: str | os.PathLike) -> Path:

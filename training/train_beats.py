@@ -7,7 +7,9 @@ The story of one run, with the conventions of ``training.pretrain``: read the co
 [train] and [model] tables over the defaults), make or load the cached examples
 (``training.beat_data``), then for each step draw random crops from (seed, step), compute the
 binary cross-entropy of beat and downbeat logits against targets widened to the neighbouring
-frames (weight 0.5, as Böck et al. do), and step AdamW on a warmup-then-cosine schedule. The
+frames (weight 0.5, as Böck et al. do) plus the tempo head's cross-entropy against the crop's
+median beat interval, widened to the neighbouring intervals (Böck, Davies and Knees 2019), and
+step AdamW on a warmup-then-cosine schedule. The
 whole state is checkpointed atomically to OUT/checkpoint.pt every ``checkpoint_every`` steps
 and ``--resume`` continues from it; losses and the validation loss go to TensorBoard. At the end
 the network is exported to OUT/beat_tracker.npz for ``core.beat_tracker.BeatNet``.
@@ -39,6 +41,7 @@ from training.pretrain import (
 )
 
 NEIGHBOUR_WEIGHT = 0.5  # target of the frames either side of a beat
+TEMPO_SPREAD = (0.25, 0.5, 1.0, 0.5, 0.25)  # tempo target around the labelled interval
 
 
 @dataclass
@@ -57,6 +60,7 @@ class BeatTrainConfig:
     max_stretch: float = 1.25  # crops are time-stretched by 1/1.25 .. 1.25
     max_band_shift: int = 3  # mel bands
     downbeat_weight: float = 1.0  # of the downbeat loss against the beat loss
+    tempo_weight: float = 0.5  # of the tempo head's loss against the beat loss
     max_tilt: float = 1.0  # log-magnitude added to the highest band, taken from the lowest
     model: dict = field(default_factory=dict)  # BeatNetConfig fields to override
 
@@ -74,6 +78,23 @@ def frame_targets(times: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
         shifted = shifted[(shifted >= 0) & (shifted < n_frames)]
         target[shifted] = np.maximum(target[shifted], weight)
     return target
+
+
+def tempo_target(beats: np.ndarray, fps: float, intervals: np.ndarray) -> np.ndarray:
+    """(K,) float32 distribution over ``intervals`` (frames) peaking at the median interval of
+    ``beats`` (seconds) and spread to its neighbours; all zeros if fewer than three beats or
+    a median outside the intervals."""
+    target = np.zeros(len(intervals), dtype=np.float32)
+    if len(beats) < 3:
+        return target
+    centre = int(np.round(np.median(np.diff(beats)) * fps)) - int(intervals[0])
+    if not 0 <= centre < len(intervals):
+        return target
+    half = len(TEMPO_SPREAD) // 2
+    for offset, weight in enumerate(TEMPO_SPREAD, start=-half):
+        if 0 <= centre + offset < len(intervals):
+            target[centre + offset] = weight
+    return target / target.sum()
 
 
 def song_targets(example: Example, fps: float) -> np.ndarray:
@@ -97,15 +118,17 @@ class Crops:
     spectral tilt; the variety that a few dozen songs lack (Böck et al. 2016 stretch and shift
     their training audio the same way)."""
 
-    def __init__(self, examples: list[Example], config: BeatTrainConfig, fps: float):
+    def __init__(self, examples: list[Example], config: BeatTrainConfig, net: BeatNetConfig):
         self.examples = examples
         self.config = config
-        self.fps = fps
+        self.fps = net.fps
+        self.intervals = net.beat_intervals
         lengths = np.array([len(e.features) for e in examples], dtype=np.float64)
         self.weights = lengths / lengths.sum()  # every frame equally likely
 
     def crop(self, rng: np.random.Generator, example: Example, frames: int):
-        """One augmented crop: (features (n, F), targets (n, 2)), n <= frames."""
+        """One augmented crop: (features (n, F), targets (n, 2), tempo target (K,)),
+        n <= frames."""
         config = self.config
         stretch = float(np.exp(rng.uniform(-1.0, 1.0) * np.log(config.max_stretch)))
         length = len(example.features)
@@ -124,26 +147,28 @@ class Crops:
         x[:, :n_mels] += rng.uniform(-1.0, 1.0) * config.max_tilt * np.linspace(-1, 1, n_mels)
         n = len(positions)
 
-        def targets(times: np.ndarray) -> np.ndarray:  # label times moved onto the crop's frames
-            return frame_targets(
-                (np.asarray(times) * self.fps - start) / stretch / self.fps, n, self.fps
-            )
+        def moved(times: np.ndarray) -> np.ndarray:  # label times on the crop's clock, seconds
+            return (np.asarray(times) * self.fps - start) / stretch / self.fps
 
-        y = np.stack([targets(example.beats), targets(example.downbeats)], axis=1)
-        return x, y
+        beats, downbeats = moved(example.beats), moved(example.downbeats)
+        y = np.stack([frame_targets(beats, n, self.fps), frame_targets(downbeats, n, self.fps)], 1)
+        in_crop = beats[(beats >= 0) & (beats < n / self.fps)]
+        return x, y, tempo_target(in_crop, self.fps, self.intervals)
 
     def batch(self, rng: np.random.Generator, size: int, frames: int):
-        """(features (B, frames, F), targets (B, frames, 2), mask (B, frames)) tensors."""
+        """(features (B, frames, F), targets (B, frames, 2), mask (B, frames), tempo targets
+        (B, K)) tensors."""
         n_features = self.examples[0].features.shape[1]
         x = np.zeros((size, frames, n_features), dtype=np.float32)
         y = np.zeros((size, frames, 2), dtype=np.float32)
         mask = np.zeros((size, frames), dtype=np.float32)
+        tempo = np.zeros((size, len(self.intervals)), dtype=np.float32)
         for row, index in enumerate(rng.choice(len(self.examples), size=size, p=self.weights)):
-            features, targets = self.crop(rng, self.examples[index], frames)
+            features, targets, tempo[row] = self.crop(rng, self.examples[index], frames)
             x[row, : len(features)] = features
             y[row, : len(features)] = targets
             mask[row, : len(features)] = 1.0
-        return torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(mask)
+        return tuple(torch.from_numpy(a) for a in (x, y, mask, tempo))
 
 
 def masked_loss(
@@ -156,6 +181,16 @@ def masked_loss(
     return (per_frame * mask).sum() / mask.sum().clamp(min=1.0)
 
 
+def tempo_loss(tempo_logits: torch.Tensor, tempo_targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of (B, K) tempo logits against (B, K) target distributions, over the
+    crops that have one (a crop with fewer than three beats has none)."""
+    has_tempo = tempo_targets.sum(dim=1) > 0
+    if not has_tempo.any():
+        return tempo_logits.sum() * 0.0
+    log_p = F.log_softmax(tempo_logits[has_tempo], dim=1)
+    return -(tempo_targets[has_tempo] * log_p).sum(dim=1).mean()
+
+
 @torch.no_grad()
 def validation_loss(model: BeatTCN, examples: list[Example], device: torch.device) -> float:
     """Whole-song loss over the validation examples, frame-weighted."""
@@ -164,7 +199,8 @@ def validation_loss(model: BeatTCN, examples: list[Example], device: torch.devic
     for example in examples:
         x = torch.from_numpy(example.features.astype(np.float32))[None].to(device)
         y = torch.from_numpy(song_targets(example, model.config.fps))[None].to(device)
-        total += masked_loss(model(x), y, torch.ones(y.shape[:2], device=device)).item() * len(y[0])
+        logits, _ = model(x)
+        total += masked_loss(logits, y, torch.ones(y.shape[:2], device=device)).item() * len(y[0])
         frames += len(y[0])
     model.train()
     return total / max(frames, 1)
@@ -190,7 +226,7 @@ def train(
             beat_examples(net_config, validation=True, workers=config.workers),
         )
     train_examples, validation_examples = examples
-    crops = Crops(train_examples, config, net_config.fps)
+    crops = Crops(train_examples, config, net_config)
     model = BeatTCN(net_config).to(device)
     optimizer, schedule = optimizer_and_schedule(model, config)
     start = 0
@@ -205,8 +241,11 @@ def train(
     progress = tqdm(range(start, config.steps), initial=start, total=config.steps, desc="beats")
     for step in progress:
         rng = np.random.default_rng([config.seed, step])
-        x, y, mask = (t.to(device) for t in crops.batch(rng, config.batch_size, config.crop_frames))
-        loss = masked_loss(model(x), y, mask, config.downbeat_weight)
+        batch = crops.batch(rng, config.batch_size, config.crop_frames)
+        x, y, mask, tempo = (t.to(device) for t in batch)
+        logits, tempo_logits = model(x, mask)
+        loss = masked_loss(logits, y, mask, config.downbeat_weight)
+        loss = loss + config.tempo_weight * tempo_loss(tempo_logits, tempo)
         if not torch.isfinite(loss):
             raise TrainingError(f"loss is not finite at step {step}")
         optimizer.zero_grad(set_to_none=True)
