@@ -74,6 +74,9 @@ class _Scalar:
     def __init__(self, dtype: object, data: object):
         self.value = _array_from_bytes(data, dtype, (), "C")[()]
 
+    def __setstate__(self, state: object) -> None:
+        raise pickle.UnpicklingError("a numpy scalar takes no state")
+
 
 def _array_from_bytes(data: object, dtype: object, shape: object, order: object) -> np.ndarray:
     """A writable array from a stand-in's raw fields, once each has been checked."""
