@@ -9,10 +9,10 @@ The story of one run, with the conventions of ``training.pretrain``: read the co
 binary cross-entropy of beat and downbeat logits against targets widened to the neighbouring
 frames (weight 0.5, as Böck et al. do) plus the tempo head's cross-entropy against the crop's
 median beat interval, widened to the neighbouring intervals (Böck, Davies and Knees 2019), and
-step AdamW on a warmup-then-cosine schedule. The
-whole state is checkpointed atomically to OUT/checkpoint.pt every ``checkpoint_every`` steps
-and ``--resume`` continues from it; losses and the validation loss go to TensorBoard. At the end
-the network is exported to OUT/beat_tracker.npz for ``core.beat_tracker.BeatNet``.
+step AdamW on a warmup-then-cosine schedule. The whole state is checkpointed atomically to
+OUT/checkpoint.pt every ``checkpoint_every`` steps and ``--resume`` continues from it; losses
+and the validation loss (beats and downbeats) go to TensorBoard. At the end the network is
+exported to OUT/beat_tracker.npz for ``core.beat_tracker.BeatNet``.
 """
 
 from __future__ import annotations
