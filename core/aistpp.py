@@ -30,7 +30,8 @@ from core.skeleton import N_JOINTS, forward_kinematics
 AISTPP_FPS = 60.0
 MAX_PICKLE_BYTES = 512 * 1024 * 1024
 MAX_MEMO_INDEX = 1 << 20  # AIST++ files memoise a few dozen objects
-MAX_NESTING = 32
+MAX_NESTING = 32  # containers within containers
+MAX_DIMS = 32  # numpy 1's NPY_MAXDIMS
 NUMERIC_DTYPE = re.compile(r"[biufc]\d{1,2}")  # how numpy pickles bool, int, float, complex
 
 
@@ -84,7 +85,7 @@ def _array_from_bytes(data: object, dtype: object, shape: object, order: object)
         raise pickle.UnpicklingError("array data is not raw bytes of a numeric dtype")
     if not (
         isinstance(shape, tuple)
-        and len(shape) <= MAX_NESTING
+        and len(shape) <= MAX_DIMS
         and all(isinstance(n, int) and n >= 0 for n in shape)
         and order in ("C", "F")
     ):

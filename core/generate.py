@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from threadpoolctl import threadpool_limits
 
@@ -15,36 +16,6 @@ from core.library import MotionLibrary, default_library
 from core.model.embedding import AudioEncoder, embed_audio
 from core.motion import Motion
 from core.motion_graph import Controls, choreograph_from_library
-
-
-def generate_dance(
-    song: str | os.PathLike,
-    seed: int = 0,
-    fps: float = DEFAULT_FPS,
-    choreographer: str = "v2",
-    library: MotionLibrary | None = None,
-    controls: Controls | None = None,
-    progress: Callable[[str, float], None] | None = None,
-    tracker: str = DEFAULT_TRACKER,
-    encoder: AudioEncoder | None = None,
-) -> tuple[SongAnalysis, Motion]:
-    """Analyse ``song`` and choreograph a dance for it.
-
-    seed : the same song, seed, fps and settings give the same dance (overrides controls.seed)
-    fps : frames per second of the returned Motion (Blender passes the scene's)
-    choreographer : "v2" (``core.motion_graph`` over ``library``, the embedded procedural one
-        by default, matched to the song by its MotionBeat embedding) or "v1"
-        (``core.choreographer``)
-    progress : called with each stage's name and the share of the work done before it (0..1);
-        it may raise to stop the work between stages
-    tracker : beat tracker, "motionbeat" or "librosa" (``core.analysis.find_beats``)
-    encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
-    Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
-    """
-    analysis, (motion,) = generate_dances(
-        song, [seed], fps, choreographer, library, controls, progress, tracker, encoder
-    )
-    return analysis, motion
 
 
 # One BLAS thread: more threads split matrix products' sums in another order, and the same song,
@@ -61,8 +32,20 @@ def generate_dances(
     tracker: str = DEFAULT_TRACKER,
     encoder: AudioEncoder | None = None,
 ) -> tuple[SongAnalysis, list[Motion]]:
-    """``generate_dance`` for each of ``seeds``, the song decoded, analysed and embedded once:
-    one dance per seed, each the one ``generate_dance`` gives for that seed."""
+    """Analyse ``song`` once and choreograph one dance for each of ``seeds``.
+
+    seeds : the same song, seed, fps and settings give the same dance (overrides controls.seed),
+        whichever other seeds are asked for with it
+    fps : frames per second of the returned Motions (Blender passes the scene's)
+    choreographer : "v2" (``core.motion_graph`` over ``library``, the embedded procedural one
+        by default, matched to the song by its MotionBeat embedding) or "v1"
+        (``core.choreographer``)
+    progress : called with each stage's name and the share of the work done before it (0..1);
+        it may raise to stop the work between stages
+    tracker : beat tracker, "motionbeat" or "librosa" (``core.analysis.find_beats``)
+    encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
+    Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
+    """
     report = progress or (lambda stage, done: None)
     report("decoding", 0.0)
     y = load_audio(song)
@@ -83,3 +66,11 @@ def generate_dances(
         for seed in seeds
     ]
     return analysis, motions
+
+
+def generate_dance(
+    song: str | os.PathLike, seed: int = 0, **options: Any
+) -> tuple[SongAnalysis, Motion]:
+    """The dance of one seed: ``generate_dances(song, [seed], **options)``, which see."""
+    analysis, (motion,) = generate_dances(song, [seed], **options)
+    return analysis, motion

@@ -34,7 +34,7 @@ def generate(
     library = load_libraries(assets.motion_library) if assets.motion_library else None
     encoder = NumpyAudioEncoder(assets.music_encoder) if assets.music_encoder else None
     return generate_dance(
-        song, seed, fps, library=library, controls=controls, progress=progress, encoder=encoder
+        song, seed, fps=fps, library=library, controls=controls, progress=progress, encoder=encoder
     )
 
 
