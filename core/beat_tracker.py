@@ -102,14 +102,16 @@ def _elu(x: np.ndarray) -> np.ndarray:
 
 
 def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
-    """torch.nn.Conv1d with 'same' zero padding on (T, C_in) input; weight (C_out, C_in, K)."""
-    taps = weight.shape[2]
+    """torch.nn.Conv1d with 'same' zero padding on (T, C_in) input; weight (C_out, C_in, K).
+
+    One matrix product over the K shifted copies of the input side by side (im2col), which
+    BLAS runs about ten times faster than K products with a strided weight slice each.
+    """
+    c_out, c_in, taps = weight.shape
     pad = (taps // 2) * dilation
     padded = np.pad(x, ((pad, pad), (0, 0)))
-    out = np.repeat(bias[None, :], len(x), axis=0)
-    for j in range(taps):
-        out += padded[j * dilation : j * dilation + len(x)] @ weight[:, :, j].T
-    return out
+    shifted = np.concatenate([padded[j * dilation : j * dilation + len(x)] for j in range(taps)], 1)
+    return shifted @ weight.transpose(2, 1, 0).reshape(taps * c_in, c_out) + bias
 
 
 class BeatNet:
