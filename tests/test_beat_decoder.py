@@ -94,6 +94,16 @@ def test_bar_decoding_finds_meter_and_phase(meter, phase):
     assert decode_bars(beats, down_act, FPS) == (meter, phase)
 
 
+@pytest.mark.parametrize("meter", [3, 4])
+def test_weak_downbeat_evidence_does_not_favour_the_longer_bar(meter):
+    """Downbeat activation 0.15 at the downbeats and 0.1 at the other beats: taken as plain
+    likelihoods, a 3/4 song reads as 4/4, whose fewer downbeats each cost log(0.15)."""
+    beats = np.arange(1.0, 41.0, 0.5)
+    down_act = activation_at(beats, int(42 * FPS), height=0.08)
+    down_act += activation_at(beats[::meter], int(42 * FPS), height=0.05)
+    assert decode_bars(beats, down_act, FPS) == (meter, 0)
+
+
 def test_state_space_covers_the_tempo_range():
     space = BeatStateSpace.for_tempi(FPS, 60.0, 200.0)
     assert space.intervals[0] <= 15 and space.intervals[-1] >= 50

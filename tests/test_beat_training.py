@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.beat_decoder import DOWNBEAT_PRIOR
 from core.beat_tracker import BeatNet, BeatNetConfig
 from tests.conftest import SHARED_DATA, require_shared_data
 from training.beat_data import (
@@ -15,6 +16,7 @@ from training.beat_data import (
     Example,
     Variant,
     grid_fraction,
+    is_validation,
     labels_are_heard,
     rewrite_midi,
 )
@@ -175,3 +177,15 @@ def test_unheard_labels_are_the_mus_conversions_bunny_and_romer2():
             mus.add(name)
     assert len(mus) == 10
     assert left_out == mus | {"BUNNY", "ROMER2"}
+
+
+def test_the_decoders_downbeat_prior_is_the_training_songs_share_of_downbeats():
+    labels_file = require_shared_data(SHARED_DATA / "beats" / "midi" / "beats.json")
+    training = [
+        entry
+        for song, entry in json.loads(labels_file.read_text()).items()
+        if not is_validation(song) and labels_are_heard(entry)
+    ]
+    downbeats = sum(len(entry["downbeats"]) for entry in training)
+    beats = sum(len(entry["beats"]) for entry in training)
+    assert downbeats / beats == pytest.approx(DOWNBEAT_PRIOR, abs=0.005)
