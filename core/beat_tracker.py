@@ -114,48 +114,69 @@ def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dilation: int =
     return shifted @ weight.transpose(2, 1, 0).reshape(taps * c_in, c_out) + bias
 
 
+def _load_export(path: Path) -> tuple[BeatNetConfig, dict[str, np.ndarray]]:
+    """The config and float32 weights of one ``training.beat_net.export_beat_net`` file.
+
+    Raises ModelFileError if ``path`` is missing, not a beat-tracker export, or lacks a weight
+    its config needs.
+    """
+    if not path.is_file():
+        raise ModelFileError(f"beat tracker weights not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            config = BeatNetConfig.from_dict(json.loads(str(archive["config"])))
+            weights = {
+                name: archive[name].astype(np.float32) for name in archive.files if name != "config"
+            }
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        raise ModelFileError(f"{path.name}: not a MotionBeat beat-tracker file ({exc})") from exc
+    blocks = range(len(config.dilations))
+    layers = ["front", "head", "tempo", *(f"blocks.{i}.{part}" for i in blocks for part in LAYERS)]
+    expected = [f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")]
+    missing = [name for name in expected if name not in weights]
+    if missing:
+        raise ModelFileError(f"{path.name}: lacks weights {missing[:3]} for its config")
+    if len(weights["tempo.bias"]) != len(config.beat_intervals):
+        raise ModelFileError(f"{path.name}: its tempo head is not over the decoder's tempi")
+    return config, weights
+
+
 class BeatNet:
     """The exported tracker network, evaluated in numpy.
 
-    Raises ModelFileError if ``path`` is missing or not a beat-tracker export.
+    Given several exports (runs of one config from different seeds), it averages their
+    activations and tempo distributions, as madmom averages the eight networks of its tracker
+    (Böck, Krebs and Widmer, ISMIR 2016); ``training.evaluate_beats`` scores such averages.
+    Without paths, the shipped ``DEFAULT_BEAT_MODEL``.
+    Raises ModelFileError if a path is missing or not a beat-tracker export, or if the exports'
+    configs differ.
     """
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_BEAT_MODEL):
-        path = Path(path)
-        if not path.is_file():
-            raise ModelFileError(f"beat tracker weights not found: {path}")
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                self.config = BeatNetConfig.from_dict(json.loads(str(archive["config"])))
-                self.weights = {
-                    name: archive[name].astype(np.float32)
-                    for name in archive.files
-                    if name != "config"
-                }
-        except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-            raise ModelFileError(
-                f"{path.name}: not a MotionBeat beat-tracker file ({exc})"
-            ) from exc
-        blocks = range(len(self.config.dilations))
-        layers = [
-            "front", "head", "tempo", *(f"blocks.{i}.{part}" for i in blocks for part in LAYERS)
-        ]  # fmt: skip
-        expected = [f"{layer}.{kind}" for layer in layers for kind in ("weight", "bias")]
-        missing = [name for name in expected if name not in self.weights]
-        if missing:
-            raise ModelFileError(f"{path.name}: lacks weights {missing[:3]} for its config")
-        if len(self.weights["tempo.bias"]) != len(self.config.beat_intervals):
-            raise ModelFileError(f"{path.name}: its tempo head is not over the decoder's tempi")
+    def __init__(self, *paths: str | os.PathLike):
+        loaded = [_load_export(Path(path)) for path in paths or (DEFAULT_BEAT_MODEL,)]
+        self.config = loaded[0][0]
+        if any(config != self.config for config, _ in loaded):
+            raise ModelFileError("the beat-tracker exports to average have different configs")
+        self.members = [weights for _, weights in loaded]
 
     def activations(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Beat and downbeat activations, (T, 2) float32 in [0, 1] at ``config.fps``, and the
-        song's tempo as (K,) float32 probabilities over ``config.beat_intervals``.
+        song's tempo as (K,) float32 probabilities over ``config.beat_intervals``; the means
+        over the members.
 
         y : (n,) float32 mono at ``config.sample_rate``.
         """
-        w = self.weights
-        x = log_mel_flux(y, self.config)
-        x = _elu(_conv1d(x, w["front.weight"], w["front.bias"]))
+        features = log_mel_flux(y, self.config)
+        outputs = [self._member_activations(w, features) for w in self.members]
+        return (
+            np.mean([activation for activation, _ in outputs], axis=0),
+            np.mean([tempo for _, tempo in outputs], axis=0),
+        )
+
+    def _member_activations(
+        self, w: dict[str, np.ndarray], features: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        x = _elu(_conv1d(features, w["front.weight"], w["front.bias"]))
         for i, dilation in enumerate(self.config.dilations):
             h = _elu(
                 _conv1d(x, w[f"blocks.{i}.dilated.weight"], w[f"blocks.{i}.dilated.bias"], dilation)

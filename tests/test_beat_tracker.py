@@ -54,6 +54,27 @@ def test_numpy_runtime_matches_torch(tmp_path):
     np.testing.assert_allclose(tempo, torch.softmax(tempo_logits, dim=1)[0], rtol=1e-4, atol=1e-6)
 
 
+def test_several_exports_average_their_activations_and_tempi(tmp_path):
+    paths = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        paths.append(export_beat_net(BeatTCN(SMALL).eval(), tmp_path / f"net{seed}.npz"))
+    y = synthesize_demo_song(bars=3)
+    (a0, t0), (a1, t1) = (BeatNet(path).activations(y) for path in paths)
+    assert np.abs(a0 - a1).max() > 0.01  # the members differ, so the mean is a real test
+    activation, tempo = BeatNet(*paths).activations(y)
+    np.testing.assert_allclose(activation, (a0 + a1) / 2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(tempo, (t0 + t1) / 2, rtol=1e-6, atol=1e-7)
+
+
+def test_exports_of_different_configs_are_not_averaged(tmp_path):
+    small = export_beat_net(BeatTCN(SMALL), tmp_path / "small.npz")
+    wider = BeatNetConfig(channels=12, dilations=SMALL.dilations)
+    other = export_beat_net(BeatTCN(wider), tmp_path / "wider.npz")
+    with pytest.raises(ModelFileError, match="different configs"):
+        BeatNet(small, other)
+
+
 @pytest.mark.parametrize("gain", [0.25, 0.05])
 def test_gain_does_not_change_the_beats(gain):
     y = synthesize_demo_song()

@@ -1,6 +1,6 @@
 """Evaluate MotionBeat's beat tracker and librosa's on annotated songs, in the same run.
 
-    python -m training.evaluate_beats FOLDER [--model beat_tracker.npz] [--json OUT.json]
+    python -m training.evaluate_beats FOLDER [--model NPZ [NPZ ...]] [--json OUT.json]
 
 FOLDER holds audio files and a ``beats.json`` mapping each song to ``{"audio": FILE, "beats":
 [s, ...], "downbeats": [s, ...]}`` (the form of ``../shared/data/beats/lmms``; write the
@@ -9,7 +9,8 @@ mir_eval's (Davies, Degara and Plumbley 2009 definitions) after its usual trimmi
 first 5 s: beat F-measure (±70 ms), CMLt and AMLt (continuity, ±17.5% phase and period),
 downbeat F-measure (±70 ms), tempo accuracy (median inter-beat tempo within 4% of the
 annotated one) and time-signature accuracy; and the seconds each tracker took per song, from
-decoded samples.
+decoded samples. ``--model`` takes one or more tracker exports (averaged, as ``BeatNet`` does);
+without it, the shipped one.
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ def scores(track: BeatTrack, entry: dict) -> dict[str, float]:
     }
 
 
-def evaluate(folder: Path, model: Path = DEFAULT_BEAT_MODEL) -> dict[str, dict[str, dict]]:
+def evaluate(
+    folder: Path, models: tuple[Path, ...] = (DEFAULT_BEAT_MODEL,)
+) -> dict[str, dict[str, dict]]:
     """Per-tracker, per-song scores: ``{tracker: {song: {metric: value}}}``."""
     labels = json.loads((folder / "beats.json").read_text())
-    net = BeatNet(model)
+    net = BeatNet(*models)
     trackers = {
         "motionbeat": lambda y: track_beats_network(y, net),
         "librosa": lambda y: track_beats(y, SAMPLE_RATE),
@@ -87,11 +90,13 @@ def summary_table(results: dict[str, dict[str, dict]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="songs and their beats.json")
-    parser.add_argument("--model", type=Path, default=DEFAULT_BEAT_MODEL, help="tracker .npz")
+    parser.add_argument(
+        "--model", type=Path, nargs="+", default=[DEFAULT_BEAT_MODEL], help="tracker exports"
+    )
     parser.add_argument("--json", type=Path, help="also write per-song scores here")
     args = parser.parse_args(argv)
     try:
-        results = evaluate(args.folder, args.model)
+        results = evaluate(args.folder, tuple(args.model))
     except (MotionBeatError, OSError, KeyError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

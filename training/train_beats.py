@@ -1,7 +1,7 @@
 """Train the beat and downbeat tracker.
 
     python -m training.train_beats --out runs/beats [--config training/configs/beats.toml]
-        [--resume] [--device auto]
+        [--seed N] [--resume] [--device auto]
 
 The story of one run, with the conventions of ``training.pretrain``: read the config (TOML,
 [train] and [model] tables over the defaults), make or load the cached examples
@@ -18,6 +18,7 @@ exported to OUT/beat_tracker.npz for ``core.beat_tracker.BeatNet``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,11 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, logs")
     parser.add_argument("--config", type=Path, help="TOML with [train] and [model] tables")
+    parser.add_argument("--seed", type=int, help="the run's seed, over the config's")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     args = parser.parse_args(argv)
     try:
-        result = train(BeatTrainConfig.from_toml(args.config), args.out, args.resume, args.device)
+        config = BeatTrainConfig.from_toml(args.config)
+        if args.seed is not None:
+            config = dataclasses.replace(config, seed=args.seed)
+        result = train(config, args.out, args.resume, args.device)
     except MotionBeatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
