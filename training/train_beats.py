@@ -18,9 +18,8 @@ exported to OUT/beat_tracker.npz for ``core.beat_tracker.BeatNet``.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -280,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = BeatTrainConfig.from_toml(args.config)
         if args.seed is not None:
-            config = dataclasses.replace(config, seed=args.seed)
+            config = replace(config, seed=args.seed)
         result = train(config, args.out, args.resume, args.device)
     except MotionBeatError as exc:
         print(f"error: {exc}", file=sys.stderr)
