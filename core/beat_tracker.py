@@ -104,8 +104,9 @@ def _elu(x: np.ndarray) -> np.ndarray:
 def _conv1d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dilation: int = 1) -> np.ndarray:
     """torch.nn.Conv1d with 'same' zero padding on (T, C_in) input; weight (C_out, C_in, K).
 
-    One matrix product over the K shifted copies of the input side by side (im2col), which
-    BLAS runs about ten times faster than K products with a strided weight slice each.
+    One matrix product over the K shifted copies of the input side by side (im2col): BLAS
+    takes one large product with a contiguous weight far faster than K small ones with a
+    strided weight slice each (the network stage of ``benchmarks/beat_tracker.py``).
     """
     c_out, c_in, taps = weight.shape
     pad = (taps // 2) * dilation
