@@ -16,8 +16,8 @@ from training.beat_data import (
     Example,
     Variant,
     grid_fraction,
-    is_validation,
     labels_are_heard,
+    midi_jobs,
     rewrite_midi,
 )
 from training.train_beats import (
@@ -180,12 +180,9 @@ def test_unheard_labels_are_the_mus_conversions_bunny_and_romer2():
 
 
 def test_the_decoders_downbeat_prior_is_the_training_songs_share_of_downbeats():
-    labels_file = require_shared_data(SHARED_DATA / "beats" / "midi" / "beats.json")
-    training = [
-        entry
-        for song, entry in json.loads(labels_file.read_text()).items()
-        if not is_validation(song) and labels_are_heard(entry)
-    ]
-    downbeats = sum(len(entry["downbeats"]) for entry in training)
-    beats = sum(len(entry["beats"]) for entry in training)
+    require_shared_data(SHARED_DATA / "beats" / "midi" / "beats.json")
+    # The training split as training reads it: one labels entry per song, whatever its variants.
+    training = {song: entry for song, entry, *_ in midi_jobs(BeatNetConfig(), validation=False)}
+    downbeats = sum(len(entry["downbeats"]) for entry in training.values())
+    beats = sum(len(entry["beats"]) for entry in training.values())
     assert downbeats / beats == pytest.approx(DOWNBEAT_PRIOR, abs=0.005)
