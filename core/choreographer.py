@@ -41,6 +41,9 @@ REPEAT_PROBABILITY = 0.5
 # minima of a speed smoothed over 5 frames; a hold keeps them on the key when neighbouring beats
 # move unequally (measured on 7 game songs, hit rate: 0.75 without a hold, 0.88 with 0.15).
 HOLD = 0.15
+# Loudness and energy closer than this share of the largest are equal for choosing moves: far
+# above float32 round-off (1e-7), below any difference a listener would hear (chosen by hand).
+RANK_PRECISION = 1e-4
 
 # (hip, knee, ankle) joints of each leg; legs are posed by IK, everything else by keys.
 LEGS = {
@@ -131,9 +134,30 @@ def bar_loudness(rms: np.ndarray, rms_times: np.ndarray, grid: BarGrid) -> np.nd
     bar_of_frame = np.clip(np.searchsorted(starts, rms_times, side="right") - 1, 0, grid.n_bars)
     sums = np.bincount(bar_of_frame, weights=rms, minlength=grid.n_bars + 1)[: grid.n_bars]
     counts = np.bincount(bar_of_frame, minlength=grid.n_bars + 1)[: grid.n_bars]
-    loudness = sums / np.maximum(counts, 1)  # a bar with no frames is silent
-    ranks = np.argsort(np.argsort(loudness))
-    return ranks / max(grid.n_bars - 1, 1)
+    return rank_shares(sums / np.maximum(counts, 1))  # a bar with no frames is silent
+
+
+def rank_shares(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among all as a share in [0, 1] (0 the smallest): ``(n,)`` float64.
+
+    Neighbours in sorted order closer than ``RANK_PRECISION`` times the largest magnitude tie,
+    with the mean rank of their run. So float32 round-off, or another numpy's order of equal
+    keys in ``argsort`` (numpy 2 sorts with SIMD kernels), cannot reorder them: ranks change
+    only where a gap between neighbours lies within round-off of that tolerance. The dance
+    depends on these ranks: two procedural segments of equal energy swapped ranks between
+    numpy 1.26 and 2.4 and changed the dance.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2:
+        return np.zeros(len(values))
+    order = np.argsort(values, kind="stable")
+    tolerance = RANK_PRECISION * float(np.abs(values).max())
+    run = np.r_[0, np.cumsum(np.diff(values[order]) > tolerance)]  # run of each sorted value
+    first = np.searchsorted(run, run, side="left")
+    last = np.searchsorted(run, run, side="right") - 1
+    ranks = np.empty(len(values))
+    ranks[order] = (first + last) / 2.0
+    return ranks / (len(values) - 1)
 
 
 def choose_moves(

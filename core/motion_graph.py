@@ -27,7 +27,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from core.analysis import SongAnalysis
-from core.choreographer import DEFAULT_FPS, LEGS, bar_grid, bar_loudness
+from core.choreographer import DEFAULT_FPS, LEGS, bar_grid, bar_loudness, rank_shares
 from core.leg_ik import solve_leg
 from core.library import MotionLibrary, facing_yaw, pelvis_heading
 from core.model.embedding import SongEmbedding
@@ -46,6 +46,12 @@ PREFER_BONUS = 0.5
 CANDIDATES = 24  # segments per bar the beam considers
 BEAM_WIDTH = 8
 LOCK_RAMP_FRAMES = 3
+# Every choice compares costs as integer multiples of this step (see ``quantised``). Float32
+# round-off of the embeddings moves a cosine by about 1e-6 (7e-7 measured between numpy 1.26
+# and 2.4), a thousandth of a step; smaller differences do not change how a dance looks
+# (chosen by hand).
+COST_STEP = 1e-3
+AVOIDED = 2**40  # the quantised cost of a segment the controls rule out: above any real total
 # Contact channels (ankle and foot) of each side, in the order of ``CONTACT_NAMES``.
 CONTACT_CHANNELS = {
     side: tuple(i for i, name in enumerate(CONTACT_NAMES) if name.startswith(side)) for side in LEGS
@@ -71,8 +77,23 @@ def _bar_music_embeddings(embedding: SongEmbedding, bar_starts: np.ndarray) -> n
     return embedding.bars[nearest]
 
 
-def _ranks(values: np.ndarray) -> np.ndarray:
-    return np.argsort(np.argsort(values)) / max(len(values) - 1, 1)
+def quantised(costs: np.ndarray) -> np.ndarray:
+    """Costs (float64) as int64 multiples of ``COST_STEP``, so that every later comparison and
+    sum is exact and the same on any CPU and numpy: round-off can move a cost across a step
+    boundary only when it lies within round-off of one."""
+    return np.rint(np.asarray(costs, dtype=np.float64) / COST_STEP).astype(np.int64)
+
+
+def cosine_similarities(music: np.ndarray, segments: np.ndarray) -> np.ndarray:
+    """(n_bars, S) float64 dot products of unit music embeddings (n_bars, E) and segment
+    embeddings (S, E), both float32.
+
+    Products of float32 values are exact in float64, and the sums are numpy's own pairwise
+    sums, not a BLAS product, whose order of summation depends on the BLAS build and the CPU.
+    """
+    segments = np.asarray(segments, dtype=np.float64)
+    music = np.asarray(music, dtype=np.float64)
+    return np.stack([(segments * bar).sum(axis=1) for bar in music]).reshape(len(music), -1)
 
 
 def _boundary_poses(library: MotionLibrary) -> tuple[np.ndarray, ...]:
@@ -93,35 +114,41 @@ def _boundary_poses(library: MotionLibrary) -> tuple[np.ndarray, ...]:
 
 
 def transition_costs(library: MotionLibrary) -> np.ndarray:
-    """(S, S) cost of segment j following segment i: pose, velocity and pace at the bar line,
-    and ``REPEAT_PENALTY`` on the diagonal."""
+    """(S, S) int64 cost (``quantised``) of segment j following segment i: pose, velocity and
+    pace at the bar line, and ``REPEAT_PENALTY`` on the diagonal."""
     start, start_velocity, end, end_velocity = _boundary_poses(library)
     pose = np.linalg.norm(end[:, None] - start[None, :], axis=-1).mean(axis=-1)
     velocity = np.linalg.norm(end_velocity[:, None] - start_velocity[None, :], axis=-1).mean(-1)
     # A change of pace across a bar line tilts the smoothed kinetic velocity there, and a tilt
     # has no minimum: the downbeat's kinematic beat would move a beat away.
-    pace = np.abs(library.energy[:, None] - library.energy[None, :]) / library.energy.mean()
+    energy = library.energy.astype(np.float64)
+    pace = np.abs(energy[:, None] - energy[None, :]) / energy.mean()
     costs = POSE_WEIGHT * pose + VELOCITY_WEIGHT * velocity + PACE_WEIGHT * pace
     costs[np.diag_indices_from(costs)] += REPEAT_PENALTY
-    return costs
+    return quantised(costs)
 
 
 def choose_segments(
     unary: np.ndarray, transitions: np.ndarray, beam_width: int = BEAM_WIDTH
 ) -> list[int]:
     """A segment per bar by beam search: unary (n_bars, S) plus transitions (S, S) plus
-    ``USE_PENALTY`` per earlier use of the same segment."""
-    beams: list[tuple[float, list[int], dict[int, int]]] = [(0.0, [], {})]
+    ``USE_PENALTY`` per earlier use of the same segment, all int64 ``quantised`` costs.
+
+    Sums of integers are exact, and ties go to the lower segment index (then to the earlier
+    beam), so the plan is the same wherever the costs are.
+    """
+    use_penalty = int(quantised(USE_PENALTY))
+    beams: list[tuple[int, list[int], dict[int, int]]] = [(0, [], {})]
     for bar in range(len(unary)):
-        candidates = np.argsort(unary[bar])[:CANDIDATES]
+        candidates = np.argsort(unary[bar], kind="stable")[:CANDIDATES]
         grown = []
         for cost, path, uses in beams:
-            for s in candidates:
-                step = unary[bar, s] + USE_PENALTY * uses.get(int(s), 0)
+            for s in candidates.tolist():
+                step = int(unary[bar, s]) + use_penalty * uses.get(s, 0)
                 if path:
-                    step += transitions[path[-1], s]
-                grown.append((cost + step, path, uses, int(s)))
-        grown.sort(key=lambda entry: entry[0])
+                    step += int(transitions[path[-1], s])
+                grown.append((cost + step, path, uses, s))
+        grown.sort(key=lambda entry: entry[0])  # stable: equal costs keep their order
         beams = [
             (cost, [*path, s], {**uses, s: uses.get(s, 0) + 1})
             for cost, path, uses, s in grown[:beam_width]
@@ -265,25 +292,28 @@ def plan_segments(
 ) -> tuple[list[int], np.ndarray]:
     """The library segment of every bar, and the bars' beat boundaries ``(n_bars, 5)`` seconds.
 
-    Segments tagged with any of ``controls.avoid`` are never chosen, unless all are.
+    Segments tagged with any of ``controls.avoid`` are never chosen, unless all are. Costs are
+    computed in float64 from the float32 embeddings and loudness, then ``quantised``; ranks
+    are ``rank_shares``. The same song and seed give the same plan on any CPU, BLAS or numpy.
     """
     grid = bar_grid(song.beat_track, song.duration)
     bar_beats = np.stack(
         [grid.beat_times[b * BEATS_PER_BAR : b * BEATS_PER_BAR + 5] for b in range(grid.n_bars)]
     )
     music = _bar_music_embeddings(embedding, bar_beats[:, 0])
-    unary = -SIMILARITY_WEIGHT * music @ library.embeddings.T
+    unary = -SIMILARITY_WEIGHT * cosine_similarities(music, library.embeddings)
     if song.loudness is not None and song.loudness_times is not None:
         loudness = bar_loudness(song.loudness, song.loudness_times, grid) + controls.energy
-        unary += ENERGY_WEIGHT * np.abs(np.clip(loudness, 0, 1)[:, None] - _ranks(library.energy))
+        energy = rank_shares(library.energy)
+        unary += ENERGY_WEIGHT * np.abs(np.clip(loudness, 0, 1)[:, None] - energy)
     tags = library.tag_sets()
     prefer = np.array([bool(t & set(controls.prefer)) for t in tags])
     avoid = np.array([bool(t & set(controls.avoid)) for t in tags])
     unary -= PREFER_BONUS * prefer[None, :]
-    if not avoid.all():
-        unary[:, avoid] = np.inf
     rng = np.random.default_rng(controls.seed)
-    unary = unary + controls.diversity * rng.gumbel(size=unary.shape)
+    unary = quantised(unary + controls.diversity * rng.gumbel(size=unary.shape))
+    if not avoid.all():
+        unary[:, avoid] = AVOIDED
     return choose_segments(unary, transition_costs(library)), bar_beats
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from scipy.spatial.transform import Rotation
 
 from core.audio import SAMPLE_RATE
 from core.demo_song import synthesize_demo_song
@@ -20,6 +21,7 @@ from core.motion import Motion
 from core.skeleton import JOINT_NAMES
 from motionbeat_addon.conversion import to_z_up
 from tests.blender_helpers import evaluated_joint_positions
+from tests.blender_scripts.dance_plan import dance_plan
 from tests.conftest import ROOT
 
 bpy = pytest.importorskip("bpy")
@@ -99,10 +101,11 @@ def test_zip_holds_the_addon_and_its_wheels_and_no_tests(linux_zip):
 
 
 def test_extension_generates_in_a_python_with_only_bpy(
-    bpy_only_python, linux_zip, real_song, tmp_path
+    bpy_only_python, linux_zip, real_song, tmp_path, request
 ):
-    """Issue 5's proof of self-containment: the zip installed the way a user installs it, into
-    a Python with none of the project's dependencies, makes the very dance the CLI makes."""
+    """The zip installed the way a user installs it, into a Python with none of the project's
+    dependencies (with bpy 4.2, numpy 2, where the project has 1.26), makes the very dance the
+    CLI makes: the same segment choices, poses within 1e-4 rad, root within 1e-5 m."""
     probe = "import importlib.util as u; print([m for m in %r if u.find_spec(m)])"
     found = subprocess.run(
         [str(bpy_only_python), "-c", probe % (HEAVY_PACKAGES,)],
@@ -120,6 +123,7 @@ def test_extension_generates_in_a_python_with_only_bpy(
             str(real_song),
             str(out),
             "7",
+            str(tmp_path / "plan.npz"),
         ],
         capture_output=True,
         text=True,
@@ -148,6 +152,17 @@ def test_extension_generates_in_a_python_with_only_bpy(
         motion.downbeats
     )
     assert_reproduces(armature, motion)
+
+    theirs, ours = np.load(tmp_path / "plan.npz"), dance_plan(str(real_song), 7)
+    # bpy 4.2 brings numpy 2 (2.4.6 on 2026-12-02), bpy 5.0.1 pins 1.26.4 as the project does.
+    bpy_version = request.node.callspec.params["bpy_only_python"]
+    assert str(theirs["numpy"]).startswith("2." if bpy_version == "4.2.*" else "1.26")
+    np.testing.assert_array_equal(theirs["segments"], ours["segments"])
+    between = Rotation.from_rotvec(theirs["poses"].reshape(-1, 3)).inv() * Rotation.from_rotvec(
+        ours["poses"].reshape(-1, 3)
+    )
+    assert between.magnitude().max() < 1e-4
+    np.testing.assert_allclose(theirs["trans"], ours["trans"], atol=1e-5, rtol=0)
 
 
 def test_batch_over_a_folder_writes_blends_videos_and_summaries(tmp_path):

@@ -13,7 +13,13 @@ from core.library_build import capture_library, procedural_library
 from core.metrics import beat_hit_rate, foot_skate, physical_foot_contact
 from core.model.checkpoint import DEFAULT_MODEL, load_model
 from core.model.embedding import embed_song
-from core.motion_graph import Controls, choose_segments, choreograph_from_library, plan_segments
+from core.motion_graph import (
+    Controls,
+    choose_segments,
+    choreograph_from_library,
+    plan_segments,
+    quantised,
+)
 from tests.conftest import SHARED_DATA, require_shared_data
 
 
@@ -70,7 +76,7 @@ def test_the_beam_never_repeats_a_segment_at_once_and_spreads_its_choices():
     unary[:, 0] -= 1.0  # one segment fits every bar best
     transitions = np.zeros((6, 6))
     transitions[np.diag_indices(6)] = 2.0
-    plan = choose_segments(unary, transitions)
+    plan = choose_segments(quantised(unary), quantised(transitions))
     assert all(a != b for a, b in zip(plan, plan[1:], strict=False))
     assert len(set(plan)) >= 3
 
