@@ -49,6 +49,7 @@ bench: setup
 	$(VENV)/bin/python benchmarks/training_throughput.py
 	$(VENV)/bin/python benchmarks/tang2018_fit.py
 	$(VENV)/bin/python benchmarks/choreographers.py
+	$(VENV)/bin/python benchmarks/dance_quality.py
 
 clean:
 	rm -rf $(OUT) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

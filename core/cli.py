@@ -94,11 +94,12 @@ def _generate(args: argparse.Namespace) -> None:
             raise MotionBeatError(f"{out}: the output must end in .npz or .blend")
     song = Path(args.song)
     library = load_libraries(args.library) if args.library else None
-    given = {"diversity": args.diversity, "energy": args.energy}
+    given = {"diversity": args.diversity, "energy": args.energy, "stage_radius": args.stage_radius}
     controls = Controls(
         **{k: v for k, v in given.items() if v is not None},
         prefer=tuple(args.prefer),
         avoid=tuple(args.avoid),
+        in_place=args.in_place,
     )
     seeds = range(args.seed, args.seed + args.alternatives)
     analysis, motions = generate_dances(
@@ -154,12 +155,14 @@ def _convert(args: argparse.Namespace) -> None:
 
 def _library(args: argparse.Namespace) -> None:
     from core.library import MotionLibrary
-    from core.library_build import capture_library, procedural_library
+    from core.library_build import capture_library, cmu_library, procedural_library
     from core.model.checkpoint import DEFAULT_MODEL, load_model
     from core.retarget import load_any_motion
 
     model = load_model(args.model or DEFAULT_MODEL, "cpu")
     parts = [procedural_library(model)] if args.procedural else []
+    if args.cmu:
+        parts.append(cmu_library(args.cmu, model))
     sources = []
     for source in map(Path, args.sources):
         files = sorted(source.rglob("*")) if source.is_dir() else [source]
@@ -171,9 +174,9 @@ def _library(args: argparse.Namespace) -> None:
     if sources:
         parts.append(capture_library(sources, model))
     if not parts:
-        raise MotionFileError("give motion files or folders, or --procedural")
+        raise MotionFileError("give motion files or folders, --cmu or --procedural")
     library = MotionLibrary.concatenate(parts)
-    print(f"wrote {library.save(args.out)}: {len(library)} bar-long segments")
+    print(f"wrote {library.save(args.out)}: {len(library)} segments of {len(library.poses)} frames")
 
 
 def _demo_song(args: argparse.Namespace) -> None:
@@ -213,12 +216,19 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     generate.add_argument(
         "--library",
-        help="LIB.npz or a folder of them (motionbeat library build); default: built-in",
+        help="LIB.npz or a folder of them (motionbeat library build), or a built-in: cmu "
+        "(real captured dance, the default) or procedural",
     )
     generate.add_argument("--diversity", type=float, help="0 to 1 (default 0.3)")
     generate.add_argument("--energy", type=float, help="-1 (calmer) to 1 (livelier), default 0")
     generate.add_argument("--prefer", action="append", default=[], help="style tag to favour")
     generate.add_argument("--avoid", action="append", default=[], help="style tag to leave out")
+    generate.add_argument(
+        "--stage-radius", type=float, help="metres of floor the dancer keeps to (default 2)"
+    )
+    generate.add_argument(
+        "--in-place", action="store_true", help="dance on the spot: turns kept, travel removed"
+    )
     _add_tracker_option(generate)
     generate.set_defaults(run=_generate)
 
@@ -245,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("sources", nargs="*", help="motion files or folders (.bvh .pkl .npz)")
     build.add_argument("--out", required=True, help="LIB.npz to write")
     build.add_argument("--procedural", action="store_true", help="include the procedural moves")
+    build.add_argument(
+        "--cmu", metavar="MOTION_DIR",
+        help="include the CMU captures of a shared-data motion folder (the shipped default)",
+    )  # fmt: skip
     build.add_argument("--tag", action="append", default=[], help="style tag for every segment")
     build.add_argument("--model", default=None, help="checkpoint; the embedded model by default")
     build.set_defaults(run=_library)

@@ -37,9 +37,9 @@ def generate_dances(
     seeds : the same song, seed, fps and settings give the same dance (overrides controls.seed),
         whichever other seeds are asked for with it
     fps : frames per second of the returned Motions (Blender passes the scene's)
-    choreographer : "v2" (``core.motion_graph`` over ``library``, the embedded procedural one
-        by default, matched to the song by its MotionBeat embedding) or "v1"
-        (``core.choreographer``)
+    choreographer : "v2" (``core.motion_graph`` over ``library``, by default the embedded
+        real dance cut from the CMU captures, matched to the song by its MotionBeat
+        embedding) or "v1" (``core.choreographer``, procedural moves)
     progress : called with each stage's name and the share of the work done before it (0..1);
         it may raise to stop the work between stages
     tracker : beat tracker, "motionbeat" or "librosa" (``core.analysis.find_beats``)

@@ -192,6 +192,54 @@ def diversity(features: np.ndarray, reference: np.ndarray | None = None) -> floa
     return float(distances.sum() / (n * (n - 1)))
 
 
+HOLD_SPEED_M_S = 0.15  # every joint slower than this: the body holds still (issue 18's figure)
+
+
+def hold_share(joints: np.ndarray, fps: float) -> float:
+    """Share of frames in which every joint moves slower than ``HOLD_SPEED_M_S``: a dancer
+    frozen in a pose. Real capture holds about 2 % of the time."""
+    speed = np.linalg.norm(np.diff(joints, axis=0), axis=-1) * fps  # (T-1, 24) m/s
+    return float((speed.max(axis=1) < HOLD_SPEED_M_S).mean()) if len(speed) else 0.0
+
+
+def mean_joint_speed(joints: np.ndarray, fps: float) -> float:
+    """Mean speed of all joints over all frames, m/s (real dance capture: 0.5 to 1.0)."""
+    speed = np.linalg.norm(np.diff(joints, axis=0), axis=-1) * fps
+    return float(speed.mean()) if len(speed) else 0.0
+
+
+def travel_per_minute(joints: np.ndarray, fps: float) -> float:
+    """Distance the pelvis covers over the floor, metres per minute."""
+    flat = [axis for axis in range(3) if axis != UP_AXIS]
+    steps = np.linalg.norm(np.diff(joints[:, 0][:, flat], axis=0), axis=-1)
+    return float(steps.sum() / (len(joints) / fps / 60.0))
+
+
+def turns_per_minute(joints: np.ndarray, fps: float) -> float:
+    """Full turns of the hips about the vertical (the left-to-right hip line's heading,
+    unwrapped and summed in either direction), per minute."""
+    flat = [axis for axis in range(3) if axis != UP_AXIS]
+    across = joints[:, JOINT_NAMES.index("left_hip")] - joints[:, JOINT_NAMES.index("right_hip")]
+    heading = np.unwrap(np.arctan2(across[:, flat[1]], across[:, flat[0]]))
+    return float(np.abs(np.diff(heading)).sum() / (2 * np.pi) / (len(joints) / fps / 60.0))
+
+
+def diagonal_frechet_distance(features: np.ndarray, reference: np.ndarray) -> float:
+    """Fréchet distance between Gaussians with diagonal covariance fitted to ``features``
+    (n, d) and ``reference`` (m, d), each dimension standardised by the reference's deviation:
+    sum over dimensions of (mean difference)^2 + (deviation difference)^2.
+
+    The diagonal form of Bailando's FID_k / FID_g (``utils/metrics_new.py``, full covariance),
+    which needs far more samples than dimensions; the distance issue 18 reports. Dimensions
+    are scaled by the deviation of both sets together; those constant in both are left out
+    (a relation that never holds would divide by zero).
+    """
+    scale = np.concatenate([features, reference]).std(axis=0)
+    varies = scale > 1e-9
+    a, b = features[:, varies] / scale[varies], reference[:, varies] / scale[varies]
+    return float(np.sum((a.mean(0) - b.mean(0)) ** 2 + (a.std(0) - b.std(0)) ** 2))
+
+
 def _beats_in_motion(beats: np.ndarray, fps: float, n_frames: int) -> np.ndarray:
     frames = np.round(np.asarray(beats, dtype=np.float64) * fps)
     return frames[(frames >= 0) & (frames < n_frames)]

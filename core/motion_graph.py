@@ -1,29 +1,35 @@
-"""The second choreographer: library bars chosen by MotionBeat and stitched into one dance.
+"""The second choreographer: library segments chosen by MotionBeat and stitched into one dance.
 
-After ChoreoMaster (Chen et al., SIGGRAPH 2021): a learned music-dance embedding picks segments,
-a search over a motion graph strings them together, and the result is cleaned up.
+After ChoreoMaster (Chen et al., SIGGRAPH 2021) and motion graphs (Kovar, Gleicher and Pighin,
+SIGGRAPH 2002): a learned music-dance embedding picks segments of captured takes, a search over
+the graph of their transitions strings them together, and the result is cleaned up.
 
 1. Bars: the song's beats extended to whole bars (``bar_grid``, as the first choreographer).
    Each bar gets the MotionBeat music embedding of the bar it falls in and its loudness rank.
 2. Choice: a segment's cost in a bar is minus the cosine of the bar's music embedding and the
    segment's motion embedding, plus how far the segment's energy rank sits from the bar's
-   loudness (shifted by ``energy``), plus style preferences, plus seeded Gumbel noise scaled by
-   ``diversity``. A beam search over bars adds the transition cost: root-relative pose and
-   velocity distance where one segment ends and the next starts, a penalty for an immediate
-   repeat, and one for each earlier use of the segment (variety across the song).
-3. Assembly: each segment is time-warped so its four beats land on the bar's beats, placed
-   where and facing how the previous one ended, and the pose jump at the bar line is shared out
-   over the beat before and the beat after it (offset blending, the simplest inertialisation),
+   loudness (shifted by ``energy``), plus how much the segment must be time-warped to fill the
+   bar (a capture keeps its natural speed: past ``MAX_WARP`` it is a last resort), plus style
+   preferences, plus seeded Gumbel noise scaled by ``diversity``. A beam search over bars adds
+   the transition cost: nothing where a segment goes on where the last one stops in its take
+   (the capture itself), else root-relative pose and velocity distance, pace, a penalty for an
+   immediate repeat and for each earlier use; and it keeps the dancer on a stage of
+   ``stage_radius``, tracking where each path has taken the dancer.
+3. Assembly: each segment is time-warped so its beats land on the bar's beats, placed where
+   and facing how the previous one ended, and the pose jump at a bar line is shared out over
+   the beat before and the beat after it (offset blending, the simplest inertialisation),
    easing with zero velocity on the beats so the dancer's stops stay on them.
-4. Feet: during each contact the ankle is locked where it landed, by two-bone IK, easing in and
-   out over a few frames.
+4. Feet: during each contact of the capture the ankle is locked where it landed, by two-bone
+   IK, easing in and out over a few frames.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
 from core.analysis import SongAnalysis
@@ -43,9 +49,19 @@ PACE_WEIGHT = 1.0  # per mean segment energy of difference in energy across a ba
 REPEAT_PENALTY = 2.0  # the same segment twice running
 USE_PENALTY = 0.3  # each earlier use of a segment in the song
 PREFER_BONUS = 0.5
-CANDIDATES = 24  # segments per bar the beam considers
+CANDIDATES = 24  # segments per bar the beam considers, besides each path's continuation
 BEAM_WIDTH = 8
-LOCK_RAMP_FRAMES = 3
+# A capture is time-warped by at most this factor either way (DESIGN.md §5); a segment that
+# needs more fills a bar only where none fits, and then the least warped.
+MAX_WARP = 1.25
+WARP_WEIGHT = 2.0  # per unit of |log warp| inside the window (chosen by hand)
+OUTSIDE_WARP = 10.0  # above any other cost of a bar: fitting segments always come first
+STAGE_RADIUS_M = 2.0  # the default floor the dancer keeps to, around where it starts
+STAGE_WEIGHT = 2.0  # per metre beyond the stage's edge where a bar ends (chosen by hand)
+SNAP_BEATS = 0.5  # a kinematic beat moves onto the nearest music beat (within the warp window)
+STOP_BONUS = 0.15  # per kinematic beat a segment holds: stops are what lands on the beat
+IN_PLACE_SECONDS = 1.0  # dancing in place removes root travel slower than this (a Gaussian)
+LOCK_RAMP_FRAMES = 8  # frames over which a locked foot is let go (chosen by hand at 30 fps)
 # Every choice compares costs as integer multiples of this step (see ``quantised``). Float32
 # round-off of the embeddings moves a cosine by about 1e-6 (7e-7 measured between numpy 1.26
 # and 2.4), a thousandth of a step; smaller differences do not change how a dance looks
@@ -62,13 +78,17 @@ CONTACT_CHANNELS = {
 class Controls:
     """seed : the same seed gives the same dance; diversity : 0 (the best-scoring dance) to 1
     (much variety between seeds); energy : -1 (calmer) to 1 (livelier) than the music suggests;
-    prefer, avoid : style tags (a move name, "procedural", "salsa", "calm", ...)."""
+    prefer, avoid : style tags (a move name, "procedural", "salsa", "calm", ...);
+    stage_radius : metres of floor around the start the dancer keeps to; in_place : remove the
+    root's travel (the dancer's turns and sway stay)."""
 
     seed: int = 0
     diversity: float = 0.3
     energy: float = 0.0
     prefer: tuple[str, ...] = ()
     avoid: tuple[str, ...] = ()
+    stage_radius: float = STAGE_RADIUS_M
+    in_place: bool = False
 
 
 def _bar_music_embeddings(embedding: SongEmbedding, bar_starts: np.ndarray) -> np.ndarray:
@@ -96,82 +116,144 @@ def cosine_similarities(music: np.ndarray, segments: np.ndarray) -> np.ndarray:
     return np.stack([(segments * bar).sum(axis=1) for bar in music]).reshape(len(music), -1)
 
 
-def _boundary_poses(library: MotionLibrary) -> tuple[np.ndarray, ...]:
-    """Root-relative joints and joint velocities (S, 24, 3) each, at every segment's first and
-    at its last frame, seen in the segment's own heading there: start, start velocity, end, end
-    velocity."""
-    firsts, lasts = library.starts[:-1], library.starts[1:] - 1
-    out = []
-    for frames, neighbours, sign in ((firsts, firsts + 1, 1.0), (lasts, lasts - 1, -1.0)):
-        joints, _ = forward_kinematics(library.poses[frames], library.trans[frames])
-        near, _ = forward_kinematics(library.poses[neighbours], library.trans[neighbours])
-        unturn = Rotation.from_euler("y", -pelvis_heading(library.poses[frames])[:, None])
-        relative = joints - joints[:, :1]
-        velocity = sign * (near - joints) * library.fps
-        for vectors in (relative, velocity):
-            out.append(np.stack([unturn[i].apply(v) for i, v in enumerate(vectors)]))
-    return tuple(out)
+class TransitionCosts:
+    """The cost (``quantised``) of following one segment by others, computed when the search
+    asks: nothing where a candidate continues the segment in its take, else pose and velocity
+    distance and pace at the bar line, and ``REPEAT_PENALTY`` for the segment itself."""
 
+    def __init__(self, library: MotionLibrary):
+        self.boundary = library.boundary_joints  # (S, 4, 24, 3)
+        self.follows = library.follows
+        energy = library.energy.astype(np.float64)
+        self.pace = energy / energy.mean()
 
-def transition_costs(library: MotionLibrary) -> np.ndarray:
-    """(S, S) int64 cost (``quantised``) of segment j following segment i: pose, velocity and
-    pace at the bar line, and ``REPEAT_PENALTY`` on the diagonal."""
-    start, start_velocity, end, end_velocity = _boundary_poses(library)
-    pose = np.linalg.norm(end[:, None] - start[None, :], axis=-1).mean(axis=-1)
-    velocity = np.linalg.norm(end_velocity[:, None] - start_velocity[None, :], axis=-1).mean(-1)
-    # A change of pace across a bar line tilts the smoothed kinetic velocity there, and a tilt
-    # has no minimum: the downbeat's kinematic beat would move a beat away.
-    energy = library.energy.astype(np.float64)
-    pace = np.abs(energy[:, None] - energy[None, :]) / energy.mean()
-    costs = POSE_WEIGHT * pose + VELOCITY_WEIGHT * velocity + PACE_WEIGHT * pace
-    costs[np.diag_indices_from(costs)] += REPEAT_PENALTY
-    return quantised(costs)
+    def __call__(self, previous: int, candidates: np.ndarray) -> np.ndarray:
+        end, end_velocity = self.boundary[previous, 2:].astype(np.float64)
+        start = self.boundary[candidates, 0].astype(np.float64)
+        start_velocity = self.boundary[candidates, 1].astype(np.float64)
+        pose = np.linalg.norm(start - end, axis=-1).mean(axis=-1)
+        velocity = np.linalg.norm(start_velocity - end_velocity, axis=-1)
+        # A change of pace across a bar line tilts the smoothed kinetic velocity there, and a
+        # tilt has no minimum: the downbeat's kinematic beat would move a beat away.
+        pace = np.abs(self.pace[candidates] - self.pace[previous])
+        costs = POSE_WEIGHT * pose + VELOCITY_WEIGHT * velocity.mean(axis=-1) + PACE_WEIGHT * pace
+        costs = costs + REPEAT_PENALTY * (candidates == previous)
+        costs[candidates == self.follows[previous]] = 0.0
+        return quantised(costs)
 
 
 def choose_segments(
-    unary: np.ndarray, transitions: np.ndarray, beam_width: int = BEAM_WIDTH
+    unary: np.ndarray,
+    transition: Callable[[int, np.ndarray], np.ndarray],
+    beam_width: int = BEAM_WIDTH,
+    placement: tuple[np.ndarray, np.ndarray] | None = None,
+    stage_radius: float = STAGE_RADIUS_M,
+    follows: np.ndarray | None = None,
 ) -> list[int]:
-    """A segment per bar by beam search: unary (n_bars, S) plus transitions (S, S) plus
-    ``USE_PENALTY`` per earlier use of the same segment, all int64 ``quantised`` costs.
+    """A segment per bar by beam search: unary (n_bars, S) plus ``transition(previous,
+    candidates)`` plus ``USE_PENALTY`` per earlier use of the same segment, all int64
+    ``quantised`` costs.
 
+    placement : (displacement (S, 2) metres, turn (S,) radians) of each segment in its own
+    start frame (``MotionLibrary.placement``): the beam then tracks where each path has taken
+    the dancer and adds ``STAGE_WEIGHT`` per metre beyond ``stage_radius`` at each bar's end.
+    follows : (S,) each segment's continuation in its take, or -1: a path may always go on.
     Sums of integers are exact, and ties go to the lower segment index (then to the earlier
     beam), so the plan is the same wherever the costs are.
     """
     use_penalty = int(quantised(USE_PENALTY))
-    beams: list[tuple[int, list[int], dict[int, int]]] = [(0, [], {})]
+    # (cost, path, uses, x, z, heading): where the path has taken the dancer, facing where.
+    beams: list[tuple[int, list[int], dict[int, int], float, float, float]] = [
+        (0, [], {}, 0.0, 0.0, 0.0)
+    ]
     for bar in range(len(unary)):
-        candidates = np.argsort(unary[bar], kind="stable")[:CANDIDATES]
+        best = np.argsort(unary[bar], kind="stable")[:CANDIDATES]
         grown = []
-        for cost, path, uses in beams:
-            for s in candidates.tolist():
-                step = int(unary[bar, s]) + use_penalty * uses.get(s, 0)
-                if path:
-                    step += int(transitions[path[-1], s])
-                grown.append((cost + step, path, uses, s))
+        for cost, path, uses, x, z, heading in beams:
+            candidates = best
+            if path and follows is not None and follows[path[-1]] >= 0:
+                candidates = np.union1d(best, follows[path[-1]])
+            steps = unary[bar, candidates] + use_penalty * np.array(
+                [uses.get(s, 0) for s in candidates.tolist()], dtype=np.int64
+            )
+            if path:
+                steps = steps + transition(path[-1], candidates)
+            ends = [(x, z, heading)] * len(candidates)
+            if placement is not None:
+                step, turn = placement[0][candidates], placement[1][candidates]
+                cos, sin = np.cos(heading), np.sin(heading)
+                end_x = x + cos * step[:, 0] + sin * step[:, 1]
+                end_z = z - sin * step[:, 0] + cos * step[:, 1]
+                beyond = np.maximum(0.0, np.hypot(end_x, end_z) - stage_radius)
+                steps = steps + quantised(STAGE_WEIGHT * beyond)
+                ends = list(
+                    zip(end_x.tolist(), end_z.tolist(), (heading + turn).tolist(), strict=True)
+                )
+            for s, c, end in zip(candidates.tolist(), steps.tolist(), ends, strict=True):
+                grown.append((cost + c, path, uses, s, end))
         grown.sort(key=lambda entry: entry[0])  # stable: equal costs keep their order
         beams = [
-            (cost, [*path, s], {**uses, s: uses.get(s, 0) + 1})
-            for cost, path, uses, s in grown[:beam_width]
+            (cost, [*path, s], {**uses, s: uses.get(s, 0) + 1}, *end)
+            for cost, path, uses, s, end in grown[:beam_width]
         ]
     return beams[0][1]
 
 
 def _sample_segment(library: MotionLibrary, s: int, tau: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Quaternions (T, 24, 4, scipy x-y-z-w order) and trans (T, 3) of segment s at times tau
-    (seconds from its start), interpolating frames (normalised lerp on one hemisphere)."""
-    a, b = library.starts[s], library.starts[s + 1]
+    """Quaternions (T, 24, 4, scipy x-y-z-w order), trans (T, 3) and contacts (T, 4) of segment
+    s at times tau (seconds from its start), interpolating frames (normalised lerp on one
+    hemisphere), moved and turned so that its first frame stands at x = z = 0 facing +Z."""
+    a, b = library.spans[s]
     x = np.clip(tau * library.fps, 0, b - a - 1)
     lo = np.floor(x).astype(int)
     hi = np.minimum(lo + 1, b - a - 1)
     w = (x - lo)[:, None]
-    q = Rotation.from_rotvec(library.poses[a:b].reshape(-1, 3)).as_quat().reshape(b - a, -1, 4)
+    poses, take_trans = library.poses[a:b], library.trans[a:b].astype(np.float64)
+    q = Rotation.from_rotvec(poses.reshape(-1, 3)).as_quat().reshape(b - a, -1, 4)
     q0, q1 = q[lo], q[hi]
     q1 = np.where(np.sum(q0 * q1, -1, keepdims=True) < 0, -q1, q1)
     quat = q0 + w[..., None] * (q1 - q0)
     quat /= np.linalg.norm(quat, axis=-1, keepdims=True)
-    trans = library.trans[a:b][lo] + w * (library.trans[a:b][hi] - library.trans[a:b][lo])
+    trans = take_trans[lo] + w * (take_trans[hi] - take_trans[lo])
+    unturn = Rotation.from_euler("y", -pelvis_heading(poses[:1])[0])
+    quat[:, 0] = (unturn * Rotation.from_quat(quat[:, 0])).as_quat()
+    trans = unturn.apply(trans - take_trans[0] * [1.0, 0.0, 1.0])
     contacts = library.contacts[a:b][np.rint(x).astype(int)]
     return quat, trans, contacts
+
+
+def beat_anchors(
+    bar_beats: np.ndarray, segment_beats: np.ndarray, stops: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The time warp of one segment onto one bar, as anchor points (music seconds, segment
+    seconds), increasing: the bar lines on the segment's ends, and each of the segment's
+    kinematic beats on the music beat nearest where the bar's linear warp puts it, where that
+    is within ``SNAP_BEATS`` of a beat and keeps every stretch between anchors within
+    ``MAX_WARP`` of the capture's speed. So the dancer's own stops land on the beat (what BAS
+    and an eye read as on the beat), whatever the grid level the segment was cut at.
+
+    bar_beats, segment_beats : (5,) seconds; stops : (k,) segment seconds, kinematic beats.
+    """
+    music = [bar_beats[0], bar_beats[-1]]
+    segment = [segment_beats[0], segment_beats[-1]]
+    placed = np.interp(stops, segment_beats, bar_beats)
+    beat = np.diff(bar_beats).mean()
+    nearest = np.abs(placed[:, None] - bar_beats[None, 1:-1]).argmin(axis=1)
+    offset = np.abs(placed - bar_beats[1:-1][nearest])
+    for k in np.argsort(offset, kind="stable").tolist():
+        target = bar_beats[1 + nearest[k]]
+        if offset[k] > SNAP_BEATS * beat + 1e-9 or target in music:
+            continue
+        at = int(np.searchsorted(music, target))
+        if not segment[at - 1] < stops[k] < segment[at]:
+            continue
+        ratios = np.diff([music[at - 1], target, music[at]]) / np.diff(
+            [segment[at - 1], stops[k], segment[at]]
+        )
+        if np.all(np.abs(np.log(ratios)) <= np.log(MAX_WARP)):
+            music.insert(at, target)
+            segment.insert(at, stops[k])
+    return np.array(music), np.array(segment)
 
 
 def _smoothstep(s: np.ndarray) -> np.ndarray:
@@ -197,7 +279,11 @@ def assemble(
     )
     for bar, s in enumerate(segments):
         frames = np.flatnonzero(bar_of_frame == bar)
-        tau = np.interp(times[frames], bar_beats[bar], library.beats[s])
+        first, stop = library.spans[s]
+        stops = library.kinematic_beats
+        inside = stops[(stops > first) & (stops < stop - 1)]
+        anchors = beat_anchors(bar_beats[bar], library.beats[s], (inside - first) / library.fps)
+        tau = np.interp(times[frames], *anchors)
         ends = np.array([0.0, library.beats[s][-1]])
         quat, local_trans, bar_contacts = _sample_segment(library, s, np.r_[tau, ends])
         turn = Rotation.from_euler("y", heading)
@@ -257,7 +343,9 @@ def lock_feet(poses: np.ndarray, trans: np.ndarray, contacts: np.ndarray) -> np.
         held_quat = held.as_quat()
         weight = np.zeros(len(poses))
         edges = np.flatnonzero(np.diff(np.r_[0, planted.astype(int), 0]))
-        ramp = np.arange(LOCK_RAMP_FRAMES, 0, -1) / (LOCK_RAMP_FRAMES + 1)
+        # Released with a smoothstep: a foot that drifted from its spot during the contact
+        # leaves it slowly, not with a jump on the first free frame.
+        ramp = 1.0 - _smoothstep(np.arange(1, LOCK_RAMP_FRAMES + 1) / (LOCK_RAMP_FRAMES + 1))
         for first, stop in zip(edges[::2], edges[1::2], strict=True):
             after = min(stop + LOCK_RAMP_FRAMES, len(poses))
             target[first:after] = joints[first, ankle]
@@ -310,11 +398,32 @@ def plan_segments(
     prefer = np.array([bool(t & set(controls.prefer)) for t in tags])
     avoid = np.array([bool(t & set(controls.avoid)) for t in tags])
     unary -= PREFER_BONUS * prefer[None, :]
+    unary += warp_costs(warp_factors(library, bar_beats))
+    unary -= STOP_BONUS * library.stops_per_segment[None, :]
     rng = np.random.default_rng(controls.seed)
     unary = quantised(unary + controls.diversity * rng.gumbel(size=unary.shape))
     if not avoid.all():
         unary[:, avoid] = AVOIDED
-    return choose_segments(unary, transition_costs(library)), bar_beats
+    plan = choose_segments(
+        unary,
+        TransitionCosts(library),
+        placement=library.placement,
+        stage_radius=controls.stage_radius,
+        follows=library.follows,
+    )
+    return plan, bar_beats
+
+
+def warp_factors(library: MotionLibrary, bar_beats: np.ndarray) -> np.ndarray:
+    """(n_bars, S) how much each segment is slowed down to fill each bar: the bar's length over
+    the segment's (1 is the capture's own speed). bar_beats : (n_bars, 5) seconds."""
+    return (bar_beats[:, -1] - bar_beats[:, 0])[:, None] / library.beats[None, :, -1]
+
+
+def warp_costs(warp: np.ndarray) -> np.ndarray:
+    """``WARP_WEIGHT`` per unit of |log warp|, plus ``OUTSIDE_WARP`` beyond ``MAX_WARP``."""
+    stretch = np.abs(np.log(warp))
+    return WARP_WEIGHT * stretch + OUTSIDE_WARP * (stretch > np.log(MAX_WARP))
 
 
 def choreograph_from_library(
@@ -331,6 +440,9 @@ def choreograph_from_library(
     segments, bar_beats = plan_segments(song, embedding, library, controls)
     times = np.arange(int(np.ceil(song.duration * fps))) / fps
     poses, trans, contacts = assemble(library, segments, bar_beats, times)
+    if controls.in_place:
+        drift = gaussian_filter1d(trans[:, [0, 2]], IN_PLACE_SECONDS * fps, axis=0, mode="nearest")
+        trans[:, [0, 2]] -= drift
     return Motion(
         poses=lock_feet(poses, trans, contacts),
         trans=trans,

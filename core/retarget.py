@@ -93,6 +93,17 @@ RIGS: dict[str, dict[str, str]] = {
         },
         "l", "r",
     ),
+    "cmu": _sided(  # the standard CMU (ASF/AMC) skeleton, as most CMU conversions name it
+        {
+            "pelvis": "Hips", "spine1": "LowerBack", "spine2": "Spine", "spine3": "Spine1",
+            "neck": "Neck", "head": "Head", "{side}_hip": "{side}UpLeg",
+            "{side}_knee": "{side}Leg", "{side}_ankle": "{side}Foot",
+            "{side}_foot": "{side}ToeBase", "{side}_collar": "{side}Shoulder",
+            "{side}_shoulder": "{side}Arm", "{side}_elbow": "{side}ForeArm",
+            "{side}_wrist": "{side}Hand",  # FingerBase is often a zero-length bone: no hand
+        },
+        "Left", "Right",
+    ),
     "bandai": _sided(  # Bandai-Namco Research motion dataset; no fingers
         {
             "pelvis": "Hips", "spine1": "Spine", "spine2": "Chest", "neck": "Neck",
@@ -237,6 +248,24 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)
 
 
+def up_to_y(positions: np.ndarray, source: dict[int, int]) -> np.ndarray:
+    """The quarter turn (3, 3) that takes the file's up axis onto +Y, the identity for Y-up.
+
+    The up axis is the file axis along which the head stands farthest above the ankles on
+    average: headers and conversions do not say it reliably (the CMU 55_01 file, exported as
+    "Y-up", is Z-up).
+    """
+    ankles = [source[JOINT_INDEX[f"{side}_ankle"]] for side in ("left", "right")]
+    up = (positions[:, source[JOINT_INDEX["head"]]] - positions[:, ankles].mean(axis=1)).mean(0)
+    axis = int(np.argmax(np.abs(up)))
+    target = np.zeros(3)
+    target[axis] = np.sign(up[axis])
+    if axis == 1 and target[1] > 0:
+        return np.eye(3)
+    turn, _ = Rotation.align_vectors([[0.0, 1.0, 0.0]], [target])
+    return np.rint(turn.as_matrix())
+
+
 def retarget_bvh(bvh: Bvh, rig: str | None = None) -> Motion:
     """The BVH's motion on the SMPL skeleton at the file's frame rate, with foot contacts.
 
@@ -244,17 +273,23 @@ def retarget_bvh(bvh: Bvh, rig: str | None = None) -> Motion:
     Returns a Motion (poses (T, 24, 3) axis-angle radians, trans (T, 3) metres, Y-up).
     Raises MotionFileError if the rig is unknown or a leg has zero length.
     """
-    table = RIGS[rig or detect_rig(bvh)]
+    rig = rig or detect_rig(bvh)
+    table = RIGS[rig]
     source = {JOINT_INDEX[smpl]: bvh.names.index(name) for smpl, name in table.items()}
     positions, rotations = bvh.forward_kinematics()
     n_frames = len(positions)
+    up = up_to_y(positions, source)
+    positions, rotations = positions @ up.T, up @ rotations
 
     source_leg = _leg_length(bvh.rest_positions(), {JOINT_NAMES[j]: s for j, s in source.items()})
     if not source_leg > 0:
         raise MotionFileError("the rig's legs have zero length")
     scale = _leg_length(rest_joint_positions(), JOINT_INDEX) / source_leg
 
-    frame_change = _frame_changes(source, rotations, positions)
+    if rig == "smpl":  # SMPL's own rest pose (write_smpl_bvh): nothing to find, exactly
+        frame_change = {j: np.eye(3) for j in source}
+    else:
+        frame_change = _frame_changes(source, rotations, positions)
     global_rotations = np.empty((n_frames, N_JOINTS, 3, 3))
     for j in range(N_JOINTS):  # parents come first
         if j in source:

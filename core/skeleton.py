@@ -111,3 +111,24 @@ def forward_kinematics(
         rotations[:, j] = rotations[:, parent] @ local[:, j]
         positions[:, j] = positions[:, parent] + rotations[:, parent] @ offsets[j]
     return positions, rotations
+
+
+# Each joint's mirror image (left for right), for reflecting a motion through the body's plane.
+MIRROR_JOINTS = tuple(
+    JOINT_INDEX[n.replace("left_", "right_") if "left_" in n else n.replace("right_", "left_")]
+    for n in JOINT_NAMES
+)
+
+
+def mirror_motion(
+    poses: np.ndarray, trans: np.ndarray, contacts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A motion reflected left for right (x to -x): joints swap sides, and each rotation R
+    becomes M R M with M = diag(-1, 1, 1), so the rotation vector (a, b, c) becomes (a, -b, -c).
+
+    poses (T, 24, 3) axis-angle, trans (T, 3) metres, contacts (T, 4) in ``CONTACT_NAMES``
+    order; returns the three reflected, same shapes and dtypes.
+    """
+    sign = np.array([1.0, -1.0, -1.0], dtype=poses.dtype)
+    flip = np.array([-1.0, 1.0, 1.0], dtype=trans.dtype)
+    return poses[:, list(MIRROR_JOINTS)] * sign, trans * flip, contacts[:, [2, 3, 0, 1]]

@@ -19,8 +19,9 @@ class MotionBeatPreferences(bpy.types.AddonPreferences):
     )
     motion_library: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Motion Library",
-        description="A motion library (.npz, motionbeat library build) or a folder of them to "
-        "choose moves from; empty: the built-in procedural library",
+        description="A motion library (.npz, motionbeat library build), a folder of them, or "
+        "'procedural' for the built-in procedural moves; empty: the built-in real dance "
+        "(CMU motion capture)",
         subtype="FILE_PATH",
     )
     smpl_folder: bpy.props.StringProperty(  # type: ignore[valid-type]
@@ -72,4 +73,8 @@ def assets(context: bpy.types.Context) -> Assets:
 
 
 def _absolute(path: str) -> str:
-    return bpy.path.abspath(path) if path else ""
+    """A path made absolute; "" and the names of built-in libraries ("cmu", "procedural") as
+    they are."""
+    if not path or path in ("cmu", "procedural"):
+        return path
+    return bpy.path.abspath(path)

@@ -16,9 +16,14 @@ CAMERA_OFFSET = (0.0, -6.5, 1.1)  # metres: in front of the pelvis (SMPL faces -
 PELVIS = "pelvis"
 
 
-def add_preview_rig(scene: bpy.types.Scene, armature: bpy.types.Object) -> bpy.types.Object:
+def add_preview_rig(
+    scene: bpy.types.Scene,
+    armature: bpy.types.Object,
+    camera_offset: tuple[float, float, float] = CAMERA_OFFSET,
+) -> bpy.types.Object:
     """Set Workbench at ``RESOLUTION`` and add a floor and a camera that follows the pelvis
-    (constraints, so every frame of an animation render follows it). Returns the camera."""
+    (constraints, so every frame of an animation render follows it) from ``camera_offset``
+    metres. Returns the camera."""
     scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]  # stubs list EEVEE
     scene.render.resolution_x, scene.render.resolution_y = RESOLUTION
     scene.render.resolution_percentage = 100
@@ -30,7 +35,7 @@ def add_preview_rig(scene: bpy.types.Scene, armature: bpy.types.Object) -> bpy.t
     follow.target, follow.subtarget = armature, PELVIS
     camera = bpy.data.objects.new("preview camera", bpy.data.cameras.new("preview camera"))
     scene.collection.objects.link(camera)
-    camera.location = CAMERA_OFFSET
+    camera.location = camera_offset
     # x and y with the dancer, height fixed
     ride = cast(bpy.types.CopyLocationConstraint, camera.constraints.new("COPY_LOCATION"))
     ride.target, ride.use_z, ride.use_offset = aim, False, True

@@ -238,7 +238,7 @@ def test_the_energy_setting_reaches_the_dance(demo_song):
         (curve,) = [
             f
             for f in channelbag_fcurves(armatures()[0])
-            if f.data_path == 'pose.bones["spine3"].rotation_quaternion' and f.array_index == 1
+            if f.data_path == 'pose.bones["left_elbow"].rotation_quaternion' and f.array_index == 1
         ]
         return np.array([k.co[1] for k in curve.keyframe_points])
 
@@ -285,25 +285,17 @@ def preferences():
 
 
 def calm_library(path):
-    """The built-in library's calm segments only, saved as a library of their own."""
-    from core.library import MotionLibrary, default_library
+    """The procedural library's calm segments only, saved as a library of their own."""
+    from dataclasses import replace
 
-    full = default_library()
+    from core.library import MotionLibrary, built_in_library
+
+    full = built_in_library("procedural")
     keep = [i for i, tags in enumerate(full.tag_sets()) if "calm" in tags]
-    frames = np.concatenate([np.arange(full.starts[i], full.starts[i + 1]) for i in keep])
-    lengths = [full.starts[i + 1] - full.starts[i] for i in keep]
-    library = MotionLibrary(
-        poses=full.poses[frames],
-        trans=full.trans[frames],
-        contacts=full.contacts[frames],
-        starts=np.cumsum([0, *lengths]).astype(np.int64),
-        beats=full.beats[keep],
-        embeddings=full.embeddings[keep],
-        energy=full.energy[keep],
-        names=full.names[keep],
-        tags=full.tags[keep],
-    )
-    return library.save(path), library
+    per_segment = ("spans", "beats", "embeddings", "energy", "names", "tags")
+    per_segment += ("mirror_embeddings", "mirrorable")
+    saved = replace(full, **{name: getattr(full, name)[keep] for name in per_segment}).save(path)
+    return saved, MotionLibrary.load(saved)
 
 
 def test_preferences_choose_the_frame_rate_and_the_motion_library(preferences, demo_song, tmp_path):

@@ -8,7 +8,7 @@ from core.bvh import read_bvh, write_smpl_bvh
 from core.cli import main
 from core.errors import MotionFileError
 from core.motion import Motion
-from core.retarget import RIGS, detect_rig, load_bvh_motion, retarget_bvh
+from core.retarget import RIGS, detect_rig, load_bvh_motion, retarget_bvh, up_to_y
 from core.skeleton import (
     FOOT_JOINTS,
     JOINT_INDEX,
@@ -23,6 +23,7 @@ MOTION = SHARED_DATA / "motion"
 CAPTURED = [
     pytest.param(MOTION / "cmu_subject05_bvh" / "05" / "05_02.bvh", "cc_base", id="cmu-05"),
     pytest.param(MOTION / "cmu_salsa_60_61" / "60_01_scaled.bvh", "daz_secondlife", id="salsa"),
+    pytest.param(MOTION / "cmu_55" / "55_01.bvh", "cmu", id="cmu-55-z-up"),
     pytest.param(
         MOTION / "bandai_dance_short" / "dataset-1_dance-short_normal_001.bvh",
         "bandai",
@@ -79,6 +80,9 @@ def test_captured_rigs_keep_their_bone_directions_and_foot_heights(path, rig):
     motion = retarget_bvh(bvh)
     positions, _ = bvh.forward_kinematics()
     source = {JOINT_INDEX[smpl]: bvh.names.index(name) for smpl, name in RIGS[rig].items()}
+    up = up_to_y(positions, source)
+    assert np.allclose(up, np.eye(3)) == (rig != "cmu")  # the CMU 55 file is Z-up
+    positions = positions @ up.T
     joints = motion.joint_positions()
     for name in LIMBS:  # each limb bone from this joint to its mapped child
         j = JOINT_INDEX[name]
@@ -117,9 +121,11 @@ def test_resampling_to_30_fps_keeps_duration_and_passes_through_source_frames():
     at_30 = motion.resampled(30.0)
     assert at_30.fps == 30.0
     assert abs(at_30.duration - motion.duration) < 2 / 30
-    # Every 4th frame at 120 fps is a frame at 30 fps: slerp passes through it.
+    # Every 2nd frame at the salsa's 60 fps is a frame at 30 fps: slerp passes through it.
+    step = int(round(motion.fps / 30.0))
+    assert motion.fps == 60.0 and step == 2
     np.testing.assert_allclose(
-        at_30.joint_positions(), motion.joint_positions()[::4][: at_30.n_frames], atol=1e-4
+        at_30.joint_positions(), motion.joint_positions()[::step][: at_30.n_frames], atol=1e-4
     )
 
 

@@ -1,0 +1,165 @@
+"""How the dance looks in numbers, per motion library, on every shared song, in one run.
+
+    python benchmarks/dance_quality.py [--libraries cmu procedural LIB.npz ...] [--limit N]
+
+Songs: the annotated ones in ../shared/data/beats (LMMS, tracker modules, Hydrogen), scored
+against their annotated beats and downbeats, and the game and librosa tracks in
+../shared/data/music, scored against the beats MotionBeat's tracker finds (they have no
+annotations). Each dance is the product's: ``generate_dance`` with seed 0 at 30 fps.
+
+Per library it prints BAS and beat/downbeat hit rate (Bailando; DESIGN.md §7), PFC (EDGE),
+foot skate on the dance's own contact labels, the share of frames held still, mean joint
+speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagonal Fréchet
+distance of 10-s kinetic and geometric features to real capture held out of the library
+(``core.library_build.CMU_HELD_OUT``) beside real against real, the bars' time-warp factors
+and the seconds per song.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core.analysis import analyze_audio  # noqa: E402
+from core.audio import load_audio  # noqa: E402
+from core.library import load_libraries  # noqa: E402
+from core.library_build import cmu_takes  # noqa: E402
+from core.metrics import (  # noqa: E402
+    beat_align_score,
+    beat_hit_rate,
+    diagonal_frechet_distance,
+    diversity,
+    foot_skate,
+    geometric_features,
+    hold_share,
+    kinetic_features,
+    mean_joint_speed,
+    physical_foot_contact,
+    travel_per_minute,
+    turns_per_minute,
+)
+from core.model.embedding import embed_audio  # noqa: E402
+from core.motion_graph import (  # noqa: E402
+    Controls,
+    choreograph_from_library,
+    plan_segments,
+    warp_factors,  # noqa: E402
+)
+from core.retarget import load_bvh_motion  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+FPS = 30.0
+WINDOW_SECONDS = 10.0
+
+
+def annotated_songs() -> list[tuple[Path, np.ndarray | None, np.ndarray | None]]:
+    songs = []
+    for kind in ("lmms", "modules", "hydrogen"):
+        labels = json.loads((DATA / "beats" / kind / "beats.json").read_text())
+        for entry in labels.values():
+            beats, downbeats = (
+                np.asarray(json.loads(v) if isinstance(v, str) else v, dtype=float)
+                for v in (entry["beats"], entry["downbeats"])
+            )
+            songs.append((DATA / "beats" / kind / entry["audio"], beats, downbeats))
+    music = sorted(p for p in (DATA / "music").rglob("*.ogg"))
+    return songs + [(p, None, None) for p in music]
+
+
+def windows(joints: np.ndarray) -> list[np.ndarray]:
+    """10-s windows of a dance, hop 5 s (a shorter dance is one window)."""
+    size = int(WINDOW_SECONDS * FPS)
+    if len(joints) <= size:
+        return [joints]
+    return [joints[a : a + size] for a in range(0, len(joints) - size + 1, size // 2)]
+
+
+def features(joints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return kinetic_features(joints, FPS), geometric_features(joints)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--libraries", nargs="+", default=["cmu", "procedural"])
+    parser.add_argument("--limit", type=int, help="the first N songs only")
+    args = parser.parse_args()
+    songs = annotated_songs()[: args.limit]
+    libraries = {name: load_libraries(name) for name in args.libraries}
+
+    real = {"held out": [], "library": []}
+    for held_out in (True, False):
+        for _, path, _ in cmu_takes(DATA / "motion", held_out=held_out):
+            joints = load_bvh_motion(path, FPS).joint_positions()
+            real["held out" if held_out else "library"] += [features(w) for w in windows(joints)]
+    real_k = {k: np.array([f[0] for f in v]) for k, v in real.items()}
+    real_g = {k: np.array([f[1] for f in v]) for k, v in real.items()}
+
+    rows = {name: [] for name in libraries}
+    clips = {name: [] for name in libraries}
+    song_features = {name: [] for name in libraries}
+    warps = {name: [] for name in libraries}
+    seconds = {name: 0.0 for name in libraries}
+    for path, beats, downbeats in songs:
+        y = load_audio(path)
+        analysis = analyze_audio(y)
+        embedding = embed_audio(y, analysis.beat_track)
+        for name, library in libraries.items():
+            start = time.perf_counter()
+            dance = choreograph_from_library(analysis, embedding, library, FPS, Controls())
+            seconds[name] += time.perf_counter() - start
+            plan, bar_beats = plan_segments(analysis, embedding, library, Controls())
+            warps[name] += warp_factors(library, bar_beats)[np.arange(len(plan)), plan].tolist()
+            joints = dance.joint_positions()
+            row = {
+                "pfc": physical_foot_contact(joints, FPS),
+                "foot_skate_cm_s": foot_skate(joints, dance.contacts, FPS),
+                "holds": hold_share(joints, FPS),
+                "speed_m_s": mean_joint_speed(joints, FPS),
+                "travel_m_min": travel_per_minute(joints, FPS),
+                "turns_min": turns_per_minute(joints, FPS),
+            }
+            if beats is not None:
+                row["bas"] = beat_align_score(joints, FPS, beats)
+                row["beat_hit"] = beat_hit_rate(joints, FPS, beats)
+                row["downbeat_hit"] = beat_hit_rate(joints, FPS, downbeats)
+            rows[name].append(row)
+            clips[name] += [features(w) for w in windows(joints)]
+            song_features[name].append(features(joints))
+        print(f"  {path.name}", file=sys.stderr, flush=True)
+
+    every_k = np.array([k for f in song_features.values() for k, _ in f])
+    every_g = np.array([g for f in song_features.values() for _, g in f])
+    columns = ["bas", "beat_hit", "downbeat_hit", "pfc", "foot_skate_cm_s", "holds"]
+    columns += ["speed_m_s", "travel_m_min", "turns_min"]
+    n_annotated = sum(beats is not None for _, beats, _ in songs)
+    print(f"{len(songs)} songs ({n_annotated} annotated: BAS and hits on those), seed 0, 30 fps")
+    header = columns + ["Div_k", "Div_g", "FID_k", "FID_g", "warp p5/p50/p95", "in 0.8-1.25"]
+    print("| library | " + " | ".join(header) + " | s per song |")
+    print("|---" * (len(header) + 2) + "|")
+    for name, figures in rows.items():
+        cells = [f"{np.mean([f[c] for f in figures if c in f]):.3f}" for c in columns]
+        cells.append(f"{diversity(np.array([k for k, _ in song_features[name]]), every_k):.2f}")
+        cells.append(f"{diversity(np.array([g for _, g in song_features[name]]), every_g):.2f}")
+        for which, real_features in ((0, real_k), (1, real_g)):
+            ours = np.array([f[which] for f in clips[name]])
+            cells.append(f"{diagonal_frechet_distance(ours, real_features['held out']):.1f}")
+        w = np.array(warps[name])
+        cells.append("/".join(f"{np.percentile(w, q):.2f}" for q in (5, 50, 95)))
+        cells.append(f"{np.mean(np.abs(np.log(w)) <= np.log(1.25)):.2f}")
+        print(f"| {name} | " + " | ".join(cells) + f" | {seconds[name] / len(songs):.2f} |")
+    k_real = diagonal_frechet_distance(real_k["library"], real_k["held out"])
+    g_real = diagonal_frechet_distance(real_g["library"], real_g["held out"])
+    print(f"real against real (library takes against held-out takes): FID_k {k_real:.1f}, "
+          f"FID_g {g_real:.1f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The default dance is real captured dance at its natural speed, on the beat, on a stage."""
+
+import numpy as np
+import pytest
+
+from core.analysis import analyze_audio
+from core.audio import load_audio
+from core.library import default_library
+from core.metrics import (
+    beat_align_score,
+    foot_skate,
+    hold_share,
+    mean_joint_speed,
+    turns_per_minute,
+)
+from core.model.embedding import embed_audio
+from core.motion_graph import (
+    MAX_WARP,
+    Controls,
+    beat_anchors,
+    choreograph_from_library,
+    plan_segments,
+    warp_factors,
+)
+from core.skeleton import forward_kinematics, mirror_motion
+from core.time_warp import motion_beats
+from tests.conftest import SHARED_DATA, require_shared_data
+from tests.test_time_warp import grid_dance
+
+
+@pytest.fixture(scope="module")
+def real_song_dance(real_song):
+    y = load_audio(real_song)
+    analysis = analyze_audio(y)
+    embedding = embed_audio(y, analysis.beat_track)
+    return analysis, embedding
+
+
+@pytest.mark.parametrize("bpm", [80.0, 120.0, 180.0])
+def test_a_dance_s_tempo_is_found_at_its_own_level_not_half_or_double(bpm):
+    found = motion_beats(grid_dance(bpm, seconds=24.0))
+    assert 60.0 / np.median(np.diff(found)) == pytest.approx(bpm, rel=0.08)
+
+
+def test_the_salsa_is_counted_in_its_steps_of_the_count_of_eight():
+    """A salsa basic (quick, quick, slow) repeats every four counts, about 1.45 s at the
+    captures' 165 BPM: its grid is at one count or two, never at three."""
+    from core.retarget import load_bvh_motion
+
+    folder = require_shared_data(SHARED_DATA / "motion" / "cmu_salsa_60_61")
+    for path in sorted(folder.glob("6[01]_0[1-3]_scaled.bvh")):
+        period = np.median(np.diff(motion_beats(load_bvh_motion(path))))
+        counts = 1.45 / period
+        assert min(abs(counts - 4), abs(counts - 2)) < 0.5, (path.name, period)
+
+
+def test_kinematic_beats_are_anchored_on_music_beats_within_the_warp_window():
+    bar = np.array([10.0, 10.5, 11.0, 11.5, 12.0])
+    segment = np.array([0.0, 0.45, 0.9, 1.35, 1.8])  # natural speed: the bar is 2 s
+    music, own = beat_anchors(bar, segment, np.array([0.5, 1.3, 1.75]))
+    assert music[0] == 10.0 and music[-1] == 12.0 and own[0] == 0.0 and own[-1] == 1.8
+    assert {10.5, 11.5} <= set(music.tolist())  # stops 0.5 and 1.3 land on beats 2 and 4
+    ratios = np.diff(music) / np.diff(own)
+    assert np.all(np.abs(np.log(ratios)) <= np.log(MAX_WARP) + 1e-9)
+
+
+def test_a_mirrored_motion_is_the_reflection_of_the_original():
+    dance = grid_dance(100.0, seconds=4.0)
+    poses, trans, contacts = mirror_motion(dance.poses, dance.trans, dance.contacts)
+    joints = forward_kinematics(dance.poses, dance.trans)[0]
+    mirrored = forward_kinematics(poses, trans)[0]
+    reflected = joints[:, [0, 2, 1, 3, 5, 4, 6, 8, 7, 9, 11, 10, 12, 14, 13, 15, 17, 16, 19, 18,
+                           21, 20, 23, 22]] * [-1.0, 1.0, 1.0]  # fmt: skip
+    # SMPL's rest offsets are not exactly symmetric: joints agree to about a centimetre.
+    assert np.abs(mirrored - reflected).max() < 0.03
+    np.testing.assert_array_equal(contacts, dance.contacts[:, [2, 3, 0, 1]])
+
+
+def test_the_default_dance_is_captured_motion_at_its_natural_speed(real_song_dance):
+    analysis, embedding = real_song_dance
+    library = default_library()
+    plan, bar_beats = plan_segments(analysis, embedding, library, Controls())
+    warp = warp_factors(library, bar_beats)[np.arange(len(plan)), plan]
+    assert np.all(np.abs(np.log(warp)) <= np.log(MAX_WARP))
+    continued = np.mean([library.follows[a] == b for a, b in zip(plan, plan[1:], strict=False)])
+    assert continued > 0.2  # whole phrases of the capture, not a bar at a time
+
+    dance = choreograph_from_library(analysis, embedding, library, 30.0, Controls())
+    joints = dance.joint_positions()
+    assert hold_share(joints, 30.0) < 0.08
+    assert 0.35 < mean_joint_speed(joints, 30.0) < 1.0
+    assert turns_per_minute(joints, 30.0) < 25.0
+    assert foot_skate(joints, dance.contacts, 30.0) < 3.0  # cm/s on the keyed contacts
+    # In time: more on the beat than half a beat off it.
+    beats = analysis.beat_track.beats
+    offbeat = beats[:-1] + np.diff(beats) / 2
+    assert beat_align_score(joints, 30.0, beats) > beat_align_score(joints, 30.0, offbeat)
+
+
+@pytest.mark.parametrize("radius", [1.0, 3.0])
+def test_the_dancer_keeps_to_the_stage(real_song_dance, radius):
+    analysis, embedding = real_song_dance
+    controls = Controls(stage_radius=radius)
+    dance = choreograph_from_library(analysis, embedding, default_library(), 30.0, controls)
+    reach = np.linalg.norm(dance.trans[:, [0, 2]], axis=1)
+    assert np.percentile(reach, 95) < radius + 1.0
+
+
+def test_dancing_in_place_keeps_the_turns_and_drops_the_travel(real_song_dance):
+    analysis, embedding = real_song_dance
+    library = default_library()
+    free = choreograph_from_library(analysis, embedding, library, 30.0, Controls())
+    still = choreograph_from_library(analysis, embedding, library, 30.0, Controls(in_place=True))
+    assert np.linalg.norm(still.trans[:, [0, 2]], axis=1).max() < 0.6
+    np.testing.assert_allclose(still.poses[:, 0], free.poses[:, 0], atol=1e-3)  # same turns
