@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from core import options
 from core.analysis import DEFAULT_TRACKER, TRACKERS
 from core.choreographer import DEFAULT_FPS
 from core.demo_song import write_demo_song
@@ -205,11 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--out", action="append", required=True, help="DANCE.npz or DANCE.blend; repeat for several"
     )
-    generate.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
-    generate.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
     generate.add_argument(
-        "--alternatives", type=int, default=1, help="K dances, seeds SEED .. SEED+K-1 (_altN)"
+        "--seed", type=options.seed, default=0, help="the same seed, the same dance (0 or more)"
     )
+    generate.add_argument(
+        "--fps", type=options.fps, default=DEFAULT_FPS, help="frames per second (1 to 240)"
+    )
+    generate.add_argument(
+        "--alternatives", type=options.alternatives, default=1,
+        help="K dances, seeds SEED .. SEED+K-1 (_altN), 1 to 100",
+    )  # fmt: skip
     generate.add_argument(
         "--choreographer", choices=("v2", "v1"), default="v2",
         help="v2: library bars chosen by MotionBeat (default); v1: the first choreographer",
@@ -219,12 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="LIB.npz or a folder of them (motionbeat library build), or a built-in: cmu "
         "(real captured dance, the default) or procedural",
     )
-    generate.add_argument("--diversity", type=float, help="0 to 1 (default 0.3)")
-    generate.add_argument("--energy", type=float, help="-1 (calmer) to 1 (livelier), default 0")
+    generate.add_argument("--diversity", type=options.number_in(0, 1), help="0 to 1 (default 0.3)")
+    generate.add_argument(
+        "--energy", type=options.number_in(-1, 1), help="-1 (calmer) to 1 (livelier), default 0"
+    )
     generate.add_argument("--prefer", action="append", default=[], help="style tag to favour")
     generate.add_argument("--avoid", action="append", default=[], help="style tag to leave out")
     generate.add_argument(
-        "--stage-radius", type=float, help="metres of floor the dancer keeps to (default 2)"
+        "--stage-radius",
+        type=options.number_in(0, 100),
+        help="metres of floor the dancer keeps to, 0 to 100 (default 2)",
     )
     generate.add_argument(
         "--in-place", action="store_true", help="dance on the spot: turns kept, travel removed"
@@ -246,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("motion", help="MOTION.bvh, MOTION.pkl or MOTION.npz")
     convert.add_argument("--out", required=True, help="OUT.npz (AMASS keys) or OUT.bvh (SMPL)")
-    convert.add_argument("--fps", type=float, default=DEFAULT_FPS, help="frames per second")
+    convert.add_argument(
+        "--fps", type=options.fps, default=DEFAULT_FPS, help="frames per second (1 to 240)"
+    )
     convert.set_defaults(run=_convert)
 
     library = verbs.add_parser("library", help="build a motion library of bar-long segments")
@@ -281,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
             f"motionbeat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr
         )
         return 1
+    except KeyboardInterrupt:
+        print("motionbeat: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report it
     return 0
 
 

@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 from core.analysis import DEFAULT_TRACKER, SongAnalysis, analyze_audio
 from core.audio import load_audio
 from core.choreographer import DEFAULT_FPS, choreograph
+from core.errors import MotionBeatError
 from core.library import MotionLibrary, default_library
 from core.model.embedding import AudioEncoder, embed_audio
 from core.motion import Motion
@@ -44,7 +45,8 @@ def generate_dances(
         it may raise to stop the work between stages
     tracker : beat tracker, "motionbeat" or "librosa" (``core.analysis.find_beats``)
     encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
-    Raises AudioLoadError, BeatTrackingError, or ModelFileError if the model cannot be read.
+    Raises AudioLoadError, BeatTrackingError, ModelFileError if the model cannot be read, or
+    MotionBeatError naming the library's tags if controls prefer or avoid a tag it lacks.
     """
     report = progress or (lambda stage, done: None)
     report("decoding", 0.0)
@@ -59,10 +61,16 @@ def generate_dances(
     del y  # the samples are the largest thing held; a long song's dance needs the room
     report("choreographing", 0.8)
     library = library or default_library()
-    motions = [
-        choreograph_from_library(
-            analysis, embedding, library, fps, replace(controls or Controls(), seed=seed)
+    controls = controls or Controls()
+    known = set().union(*library.tag_sets())
+    unknown = sorted(set(controls.prefer + controls.avoid) - known)
+    if unknown:
+        raise MotionBeatError(
+            f"unknown style tag {', '.join(map(repr, unknown))}; the library's tags are "
+            + ", ".join(sorted(t for t in known if ":" not in t and "#" not in t)[:40])
         )
+    motions = [
+        choreograph_from_library(analysis, embedding, library, fps, replace(controls, seed=seed))
         for seed in seeds
     ]
     return analysis, motions

@@ -32,6 +32,7 @@ if not __package__:
 
 import bpy  # noqa: E402
 
+from core import options  # noqa: E402
 from core.errors import MotionBeatError  # noqa: E402
 from core.generate import generate_dances  # noqa: E402
 from core.motion import Motion  # noqa: E402
@@ -49,10 +50,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="motionbeat-batch", description=__doc__.split("\n")[0])
     parser.add_argument("song", type=Path, help="audio file (wav, ogg, flac, mp3) or a folder")
     parser.add_argument("--out", type=Path, required=True, help="output folder (.blend: --motion)")
-    parser.add_argument("--seed", type=int, default=0, help="the same seed, the same dance")
-    parser.add_argument("--alternatives", type=int, default=1, help="K dances per song")
+    parser.add_argument(
+        "--seed", type=options.seed, default=0, help="the same seed, the same dance (0 or more)"
+    )
+    parser.add_argument(
+        "--alternatives", type=options.alternatives, default=1, help="K dances per song, 1 to 100"
+    )
     parser.add_argument("--render", action="store_true", help="also a Workbench .mp4 preview")
-    parser.add_argument("--fps", type=int, default=30, help="scene frame rate")
+    parser.add_argument(
+        "--fps", type=options.number_in(*options.FPS_RANGE, int), default=30,
+        help="scene frame rate, 1 to 240",
+    )  # fmt: skip
     parser.add_argument("--motion", type=Path, help="key this .npz into --out DANCE.blend")
     parser.add_argument("--beat-markers", action="store_true", help="mark every beat")
     parser.add_argument(
@@ -62,10 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--export", action="append", default=[], choices=("npz", "bvh", "fbx"),
         help="also write the dance in this format; repeat for several",
     )  # fmt: skip
-    args = parser.parse_args(argv)
-    if args.alternatives < 1:
-        parser.error("--alternatives must be at least 1")
-    return args
+    return parser.parse_args(argv)
 
 
 def _fresh_scene() -> bpy.types.Scene:

@@ -123,3 +123,33 @@ def test_a_30_minute_song_makes_a_dance_within_2_gib(demo_song, tmp_path):
     assert returncode == 0, result.stderr[-2000:]
     assert peak_kib < 2 * 2**20, f"peak memory {peak_kib / 2**20:.2f} GiB"
     assert Motion.load_npz(out).duration > 1790
+
+
+BAD_OPTIONS = {
+    "generate": [("--fps", "nan"), ("--fps", "inf"), ("--fps", "0"), ("--seed", "-1"),
+                 ("--seed", "1.5"), ("--alternatives", "0"), ("--diversity", "nan"),
+                 ("--diversity", "2"), ("--energy", "-3"), ("--stage-radius", "-1")],
+    "convert": [("--fps", "0"), ("--fps", "abc")],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "verb, option, value", [(v, o, x) for v, cases in BAD_OPTIONS.items() for o, x in cases]
+)
+def test_an_option_out_of_its_range_is_a_malformed_command_line(
+    demo_song, tmp_path, verb, option, value
+):
+    out = tmp_path / "dance.npz"
+    result = motionbeat(verb, str(demo_song), "--out", str(out), f"{option}={value}")
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert option in last and "from" in last and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_an_unknown_style_tag_is_refused_with_the_library_s_tags(demo_song, tmp_path):
+    out = tmp_path / "dance.npz"
+    result = motionbeat("generate", str(demo_song), "--out", str(out), "--avoid", "hiphop")
+    assert result.returncode == 1 and not out.exists()
+    assert result.stderr.count("\n") == 1 and "'hiphop'" in result.stderr
+    assert "salsa" in result.stderr  # the default library's tags are listed
