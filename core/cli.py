@@ -103,9 +103,15 @@ def _generate(args: argparse.Namespace) -> None:
         in_place=args.in_place,
     )
     seeds = range(args.seed, args.seed + args.alternatives)
+    encoder = None
+    if args.encoder:
+        from core.model.numpy_runtime import NumpyAudioEncoder
+
+        encoder = NumpyAudioEncoder(args.encoder)
     analysis, motions = generate_dances(
-        song, seeds, args.fps, args.choreographer, library, controls, tracker=args.tracker
-    )
+        song, seeds, args.fps, args.choreographer, library, controls, tracker=args.tracker,
+        encoder=encoder,
+    )  # fmt: skip
     for alternative, (seed, motion) in enumerate(zip(seeds, motions, strict=True)):
         for out in outputs:
             if args.alternatives > 1:  # dance.npz, dance_alt1.npz, dance_alt2.npz, ...
@@ -225,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="LIB.npz or a folder of them (motionbeat library build), or a built-in: cmu "
         "(real captured dance, the default) or procedural",
     )
+    generate.add_argument(
+        "--encoder", help="ENCODER.npz (python -m training.export CKPT --out ENCODER.npz); "
+        "default: the built-in music encoder",
+    )  # fmt: skip
     generate.add_argument("--diversity", type=options.number_in(0, 1), help="0 to 1 (default 0.3)")
     generate.add_argument(
         "--energy", type=options.number_in(-1, 1), help="-1 (calmer) to 1 (livelier), default 0"

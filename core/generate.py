@@ -10,11 +10,12 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from core.analysis import DEFAULT_TRACKER, SongAnalysis, analyze_audio
-from core.audio import load_audio
+from core.audio import SAMPLE_RATE, load_audio
 from core.choreographer import DEFAULT_FPS, choreograph
-from core.errors import MotionBeatError
+from core.errors import ModelFileError, MotionBeatError
 from core.library import MotionLibrary, default_library
 from core.model.embedding import AudioEncoder, embed_audio
+from core.model.numpy_runtime import default_audio_encoder
 from core.motion import Motion
 from core.motion_graph import Controls, choreograph_from_library
 
@@ -46,7 +47,8 @@ def generate_dances(
     tracker : beat tracker, "motionbeat" or "librosa" (``core.analysis.find_beats``)
     encoder : the music encoder, the shipped numpy one by default (``core.model.embedding``)
     Raises AudioLoadError, BeatTrackingError, ModelFileError if the model cannot be read, or
-    MotionBeatError naming the library's tags if controls prefer or avoid a tag it lacks.
+    MotionBeatError naming the library's tags if controls prefer or avoid a tag it lacks, or
+    MotionFileError if the library was embedded by another model than the encoder.
     """
     report = progress or (lambda stage, done: None)
     report("decoding", 0.0)
@@ -57,10 +59,17 @@ def generate_dances(
         report("choreographing", 0.8)
         return analysis, [choreograph(analysis, fps=fps, seed=seed) for seed in seeds]
     report("listening", 0.6)
+    encoder = encoder or default_audio_encoder()
+    library = library or default_library()
+    library.check_model(encoder.model_id)
+    if encoder.config.sample_rate != SAMPLE_RATE:  # its tokens would be timed wrongly
+        raise ModelFileError(
+            f"the music encoder reads {encoder.config.sample_rate} Hz audio; songs are decoded "
+            f"at {SAMPLE_RATE} Hz"
+        )
     embedding = embed_audio(y, analysis.beat_track, encoder)
     del y  # the samples are the largest thing held; a long song's dance needs the room
     report("choreographing", 0.8)
-    library = library or default_library()
     controls = controls or Controls()
     known = set().union(*library.tag_sets())
     unknown = sorted(set(controls.prefer + controls.avoid) - known)

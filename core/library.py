@@ -52,7 +52,9 @@ class MotionLibrary:
     mirror_embeddings (S, E) float32, the bar embedding of each segment's mirror image where
     ``mirrorable`` (S,) bool (zeros elsewhere): files hold the takes once, and ``load`` adds
     the mirror images (``with_mirrors``), which double the material at no cost on disk;
-    stops (F,) bool, the takes' kinematic beats (Bailando's, ``core.metrics.kinematic_beats``)
+    stops (F,) bool, the takes' kinematic beats (Bailando's, ``core.metrics.kinematic_beats``);
+    model_id : the MotionBeat model whose motion encoder embedded it
+    (``core.model.numpy_runtime.model_id``): only that model's music embeddings compare with it
     """
 
     poses: np.ndarray
@@ -67,6 +69,7 @@ class MotionLibrary:
     mirror_embeddings: np.ndarray
     mirrorable: np.ndarray
     stops: np.ndarray
+    model_id: str = ""
     fps: float = FPS
 
     def __len__(self) -> int:
@@ -121,6 +124,16 @@ class MotionLibrary:
         turn = np.angle(np.exp(1j * (heading_last - heading_first)))
         return np.stack([x, z], axis=1), turn
 
+    def check_model(self, encoder_id: str, name: str = "the motion library") -> None:
+        """Raise MotionFileError unless this library was embedded by the model ``encoder_id``
+        names (``AudioEncoder.model_id``): two models' embedding spaces are unrelated."""
+        if self.model_id != encoder_id:
+            raise MotionFileError(
+                f"{name} was embedded by another MotionBeat model ({self.model_id or 'unknown'}) "
+                f"than the music encoder ({encoder_id}); rebuild it with "
+                "'motionbeat library build --model CHECKPOINT' of that encoder's checkpoint"
+            )
+
     def save(self, path: str | os.PathLike) -> Path:
         """Write the library atomically as one ``.npz``, poses and embeddings as float16 (poses
         1e-3 rad at most off, a twentieth of a degree; cosines 1e-3: they are most of the file).
@@ -156,6 +169,7 @@ class MotionLibrary:
             ),
             mirrorable=np.zeros(len(self) + len(twin), dtype=bool),
             stops=np.concatenate([self.stops, self.stops]),
+            model_id=self.model_id,
             fps=self.fps,
         )
 
@@ -187,6 +201,9 @@ class MotionLibrary:
         fps = float(fps)
         if not (np.isfinite(fps) and 1.0 <= fps <= 1000.0):
             raise MotionFileError(f"frame rate {fps} is not between 1 and 1000 fps")
+        model = np.asarray(values["model_id"])
+        if model.shape != () or model.dtype.kind != "U":
+            raise MotionFileError("model_id is not one string")
         numeric = {"poses", "trans", "contacts", "spans", "beats", "embeddings", "energy"}
         numeric |= {"mirror_embeddings"}
         for name in ("mirrorable", "stops"):
@@ -264,17 +281,18 @@ class MotionLibrary:
             mirror_embeddings=mirror_embeddings,
             mirrorable=mirrorable,
             stops=np.asarray(values["stops"]),
+            model_id=str(model),
             fps=fps,
         )
 
     @classmethod
     def concatenate(cls, parts: list[MotionLibrary]) -> MotionLibrary:
-        """One library of several. Raises MotionFileError if their frame rates or embedding
-        sizes differ."""
+        """One library of several. Raises MotionFileError if their frame rates or models
+        differ."""
         if len({p.fps for p in parts}) > 1:
             raise MotionFileError("libraries of different frame rates cannot be joined")
-        if len({p.embeddings.shape[1] for p in parts}) > 1:
-            raise MotionFileError("libraries of different embedding sizes cannot be joined")
+        if len({p.model_id for p in parts}) > 1:
+            raise MotionFileError("libraries embedded by different models cannot be joined")
         offsets = np.cumsum([0] + [len(p.poses) for p in parts[:-1]])
         return cls(
             poses=np.concatenate([p.poses for p in parts]),
@@ -291,6 +309,7 @@ class MotionLibrary:
             mirror_embeddings=np.concatenate([p.mirror_embeddings for p in parts]),
             mirrorable=np.concatenate([p.mirrorable for p in parts]),
             stops=np.concatenate([p.stops for p in parts]),
+            model_id=parts[0].model_id,
             fps=parts[0].fps,
         )
 

@@ -26,6 +26,7 @@ from core.errors import MotionFileError
 from core.library import FPS, MotionLibrary
 from core.metrics import kinematic_beats, kinetic_velocity
 from core.model.network import MotionBeat
+from core.model.numpy_runtime import audio_arrays, model_id
 from core.model.tokens import motion_tokens
 from core.motion import Motion
 from core.moves import BEATS_PER_BAR, LIBRARY
@@ -109,6 +110,7 @@ def _library(
         mirror_embeddings=np.zeros((len(segments), width), np.float32),
         mirrorable=np.full(len(segments), mirror),
         stops=np.zeros(len(joints), dtype=bool),
+        model_id=model_id(model.config, audio_arrays(model.state_dict())),
         fps=FPS,
     )
     for a, b in zip(offsets, [*offsets[1:], len(joints)], strict=True):

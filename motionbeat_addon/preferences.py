@@ -13,8 +13,9 @@ class MotionBeatPreferences(bpy.types.AddonPreferences):
 
     music_encoder: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Music Encoder",
-        description="An exported MotionBeat music encoder (.npz, python -m training.export); "
-        "empty: the built-in one",
+        description="An exported MotionBeat music encoder (.npz: python -m training.export "
+        "CHECKPOINT --out ENCODER.npz); empty: the built-in one. The motion library must be "
+        "built with the same checkpoint",
         subtype="FILE_PATH",
     )
     motion_library: bpy.props.StringProperty(  # type: ignore[valid-type]

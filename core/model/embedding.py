@@ -24,7 +24,14 @@ from core.model.tokens import audio_tokens, bar_starts
 
 
 class AudioEncoder(Protocol):
+    """A music encoder: ``NumpyAudioEncoder`` (the shipped runtime) or ``TorchAudioEncoder``.
+
+    config : the model's ``MotionBeatConfig``; model_id : ``numpy_runtime.model_id`` of its
+    weights; encode(mel (N, S, n_mels), bar_phase (N,)) -> clip (E,), beats (N, E), unit.
+    """
+
     config: MotionBeatConfig
+    model_id: str
 
     def encode(self, mel: np.ndarray, bar_phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 

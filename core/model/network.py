@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.model.config import MotionBeatConfig
+from core.model.numpy_runtime import audio_arrays, model_id
 from core.model.phase_rotation import rotate_pairs, rotation_angles
 from core.model.tokens import bar_starts
 
@@ -212,6 +213,7 @@ class TorchAudioEncoder:
     def __init__(self, model: MotionBeat):
         self.model = model.eval()
         self.config = model.config
+        self.model_id = model_id(model.config, audio_arrays(model.state_dict()))
 
     @torch.no_grad()
     def encode(self, mel, bar_phase):

@@ -11,6 +11,7 @@ to 1e-4 relative difference.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import os
@@ -27,13 +28,30 @@ LAYER_NORM_EPSILON = 1e-5  # torch.nn.LayerNorm's default
 PREFIXES = ("audio_encoder.", "audio_pool.", "audio_projection.")
 
 
-def export_audio(state_dict: dict, config: MotionBeatConfig, path: str | os.PathLike) -> Path:
-    """Write the music encoder's weights (float16) and config to an ``.npz``."""
-    arrays = {
+def audio_arrays(state_dict: dict) -> dict[str, np.ndarray]:
+    """The music encoder's weights of a torch state dict, as the export holds them (float16)."""
+    return {
         name: value.detach().cpu().numpy().astype(np.float16)
         for name, value in state_dict.items()
         if name.startswith(PREFIXES)
     }
+
+
+def model_id(config: MotionBeatConfig, arrays: dict[str, np.ndarray]) -> str:
+    """Which music encoder this is: a SHA-256 (16 hex digits) of its config and its float16
+    weights (``audio_arrays``), the same for a checkpoint and for its numpy export. Libraries
+    record it, so that a music embedding is only ever compared with motion embeddings of the
+    same model (two models' embedding spaces are unrelated)."""
+    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    for name in sorted(arrays):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name], dtype=np.float16).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def export_audio(state_dict: dict, config: MotionBeatConfig, path: str | os.PathLike) -> Path:
+    """Write the music encoder's weights (float16) and config to an ``.npz``."""
+    arrays = audio_arrays(state_dict)
     path = Path(path)
     with atomic_write(path) as fh:
         np.savez_compressed(fh, config=np.array(json.dumps(config.to_dict())), **arrays)
@@ -76,9 +94,11 @@ class NumpyAudioEncoder:
         try:
             with np.load(path, allow_pickle=False) as data:
                 self.config = MotionBeatConfig.from_dict(json.loads(str(data["config"])))
-                self.weights = {k: data[k].astype(np.float32) for k in data.files if k != "config"}
+                stored = {k: data[k] for k in data.files if k != "config"}
         except (OSError, KeyError, ValueError) as exc:
             raise ModelFileError(f"{path.name}: not an exported music encoder ({exc})") from exc
+        self.model_id = model_id(self.config, stored)
+        self.weights = {k: v.astype(np.float32) for k, v in stored.items()}
 
     def _linear(self, name: str, x: np.ndarray) -> np.ndarray:
         return x @ self.weights[f"{name}.weight"].T + self.weights[f"{name}.bias"]
