@@ -25,6 +25,7 @@ from pathlib import Path
 
 from core import options
 from core.analysis import DEFAULT_TRACKER, TRACKERS
+from core.atomic import check_outputs
 from core.choreographer import DEFAULT_FPS
 from core.demo_song import write_demo_song
 from core.errors import MotionBeatError, MotionFileError
@@ -94,6 +95,12 @@ def _generate(args: argparse.Namespace) -> None:
         if out.suffix.lower() not in OUTPUT_SUFFIXES:
             raise MotionBeatError(f"{out}: the output must end in .npz or .blend")
     song = Path(args.song)
+    alternatives = [
+        out.with_stem(f"{out.stem}_alt{k}") if k else out
+        for out in outputs
+        for k in range(args.alternatives)
+    ]
+    check_outputs([song, *filter(None, [args.library, args.encoder])], alternatives)
     library = load_libraries(args.library) if args.library else None
     given = {"diversity": args.diversity, "energy": args.energy, "stage_radius": args.stage_radius}
     controls = Controls(
@@ -155,6 +162,7 @@ def _convert(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if out.suffix.lower() not in (".npz", ".bvh"):
         raise MotionFileError(f"{out.name}: the output is an .npz or a .bvh")
+    check_outputs([args.motion], [out])
     motion = load_any_motion(args.motion, args.fps)
     written = motion.save_npz(out) if out.suffix.lower() == ".npz" else write_smpl_bvh(motion, out)
     print(f"wrote {written}: {motion.n_frames} frames at {motion.fps:g} fps on the SMPL skeleton")
@@ -171,6 +179,10 @@ def _library(args: argparse.Namespace) -> None:
     if args.cmu:
         parts.append(cmu_library(args.cmu, model))
     sources = []
+    check_outputs(
+        [f for s in map(Path, args.sources) for f in (s.rglob("*") if s.is_dir() else [s])],
+        [args.out],
+    )
     for source in map(Path, args.sources):
         files = sorted(source.rglob("*")) if source.is_dir() else [source]
         motions = [f for f in files if f.suffix.lower() in (".bvh", ".pkl", ".npz")]

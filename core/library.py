@@ -26,6 +26,7 @@ from scipy.spatial.transform import Rotation
 
 from core.atomic import atomic_write
 from core.errors import MotionFileError
+from core.npz import read_npz
 from core.skeleton import N_JOINTS, forward_kinematics, mirror_motion
 
 FPS = 30.0
@@ -37,6 +38,7 @@ DEFAULT_LIBRARY = WEIGHTS / "cmu_library.npz"
 # motionbeat library build --procedural --out core/model/weights/procedural_library.npz
 PROCEDURAL_LIBRARY = WEIGHTS / "procedural_library.npz"
 BUILT_IN = {"cmu": DEFAULT_LIBRARY, "procedural": PROCEDURAL_LIBRARY}
+MAX_LIBRARY_BYTES = 2**30  # the shipped library inflates to 12 MB; an hour of takes to 0.6 GB
 MAX_SEGMENT_SECONDS = 30.0  # a bar of 8 slow beats lasts under 10 s; past this a file is wrong
 
 
@@ -180,8 +182,8 @@ class MotionLibrary:
         if not path.is_file():
             raise MotionFileError(f"{path.name}: no such motion library file")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                values = {f.name: data[f.name] for f in fields(cls)}
+            arrays = read_npz(path, MAX_LIBRARY_BYTES)
+            values = {f.name: arrays[f.name] for f in fields(cls)}
         except (OSError, KeyError, ValueError, EOFError) as exc:
             raise MotionFileError(f"{path.name}: not a motion library ({exc})") from exc
         try:

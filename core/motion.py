@@ -18,9 +18,11 @@ from scipy.spatial.transform import Rotation, Slerp
 
 from core.atomic import atomic_write
 from core.errors import MotionFileError
+from core.npz import read_npz
 from core.skeleton import N_JOINTS, forward_kinematics
 
 MAX_FRAMES = 60 * 60 * 240  # an hour at 240 fps: past that a file is malformed, not a dance
+MAX_NPZ_BYTES = 2**30  # an hour at 240 fps of SMPL-X poses in float32 is 0.6 GB inflated
 
 
 @dataclass
@@ -137,8 +139,7 @@ class Motion:
         """
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
+            arrays = read_npz(path, MAX_NPZ_BYTES)
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             raise MotionFileError(f"{path.name}: not a readable motion .npz ({exc})") from exc
         missing = {"poses", "trans", "mocap_framerate"} - arrays.keys()

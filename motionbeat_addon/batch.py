@@ -33,6 +33,7 @@ if not __package__:
 import bpy  # noqa: E402
 
 from core import options  # noqa: E402
+from core.atomic import check_outputs  # noqa: E402
 from core.errors import MotionBeatError  # noqa: E402
 from core.generate import generate_dances  # noqa: E402
 from core.motion import Motion  # noqa: E402
@@ -151,6 +152,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
         if args.motion is not None:
+            check_outputs([args.song, args.motion], [args.out])
             key_motion(args.song, args.motion, args.out, args.beat_markers)
             print(f"wrote {args.out}")
             return 0

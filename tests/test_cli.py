@@ -153,3 +153,30 @@ def test_an_unknown_style_tag_is_refused_with_the_library_s_tags(demo_song, tmp_
     assert result.returncode == 1 and not out.exists()
     assert result.stderr.count("\n") == 1 and "'hiphop'" in result.stderr
     assert "salsa" in result.stderr  # the default library's tags are listed
+
+
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(demo_song, tmp_path):
+    song = tmp_path / "song.npz"  # a song whose name ends as an output does
+    song.write_bytes(demo_song.read_bytes())
+    link = tmp_path / "link.npz"
+    link.symlink_to(song)
+    before = song.read_bytes()
+    for out in (song, link):
+        result = motionbeat("generate", str(song), "--out", str(out))
+        assert result.returncode == 1 and "is the input" in result.stderr, result.stderr
+    result = motionbeat("generate", str(demo_song), "--out", str(tmp_path / "a.npz"),
+                        "--out", str(tmp_path / "a.npz"))  # fmt: skip
+    assert result.returncode == 1 and "twice" in result.stderr
+    assert song.read_bytes() == before and not (tmp_path / "a.npz").exists()
+
+
+def test_convert_and_library_build_do_not_write_over_their_inputs(demo_dance, tmp_path):
+    _, motion = demo_dance
+    take = motion.save_npz(tmp_path / "take.npz")
+    before = take.read_bytes()
+    for args in (("convert", str(take), "--out", str(take)),
+                 ("library", "build", str(take), "--out", str(take)),
+                 ("library", "build", str(tmp_path), "--out", str(take))):  # fmt: skip
+        result = motionbeat(*args)
+        assert result.returncode == 1 and "is the input" in result.stderr, (args, result.stderr)
+    assert take.read_bytes() == before
