@@ -31,6 +31,7 @@ AISTPP_FPS = 60.0
 MAX_PICKLE_BYTES = 512 * 1024 * 1024
 MAX_MEMO_INDEX = 1 << 20  # AIST++ files memoise a few dozen objects
 MAX_NESTING = 32  # containers within containers
+MAX_ENTRIES = 100_000  # container entries in all: an AIST++ file holds a dict of four arrays
 MAX_DIMS = 32  # numpy 1's NPY_MAXDIMS
 NUMERIC_DTYPE = re.compile(r"[biufc]\d{1,2}")  # how numpy pickles bool, int, float, complex
 
@@ -135,25 +136,44 @@ class ArraysOnlyUnpickler(pickle.Unpickler):
             ) from None
 
 
-def _resolved(value: object, depth: int = 0) -> object:
-    """``value`` with every stand-in replaced by the numpy object it stands for."""
-    if depth > MAX_NESTING:
-        raise pickle.UnpicklingError(f"nested deeper than {MAX_NESTING}")
-    if isinstance(value, _Array):
-        if value.array is None:
-            raise pickle.UnpicklingError("an ndarray without data")
-        return value.array
-    if isinstance(value, _Scalar):
-        return value.value
-    if isinstance(value, _Dtype):
-        return value.dtype
-    if value is _NDARRAY:
-        raise pickle.UnpicklingError("a bare numpy.ndarray class")
-    if isinstance(value, dict):
-        return type(value)((k, _resolved(v, depth + 1)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return type(value)(_resolved(v, depth + 1) for v in value)
-    return value
+def _resolved(root: object) -> object:
+    """``root`` with every stand-in replaced by the numpy object it stands for.
+
+    A container the pickle refers to several times is resolved once and shared, as it was in
+    the pickle, and at most ``MAX_ENTRIES`` container entries are visited in all: lists that
+    refer to each other would otherwise expand exponentially (a 591-byte file exhausted memory).
+    """
+    memo: dict[int, object] = {}
+    budget = [MAX_ENTRIES]
+
+    def resolve(value: object, depth: int) -> object:
+        if depth > MAX_NESTING:
+            raise pickle.UnpicklingError(f"nested deeper than {MAX_NESTING}")
+        if isinstance(value, _Array):
+            if value.array is None:
+                raise pickle.UnpicklingError("an ndarray without data")
+            return value.array
+        if isinstance(value, _Scalar):
+            return value.value
+        if isinstance(value, _Dtype):
+            return value.dtype
+        if value is _NDARRAY:
+            raise pickle.UnpicklingError("a bare numpy.ndarray class")
+        if not isinstance(value, (dict, list, tuple)):
+            return value
+        if id(value) in memo:
+            return memo[id(value)]
+        budget[0] -= len(value)
+        if budget[0] < 0:
+            raise pickle.UnpicklingError(f"holds more than {MAX_ENTRIES} entries")
+        if isinstance(value, dict):
+            out: object = type(value)((k, resolve(v, depth + 1)) for k, v in value.items())
+        else:
+            out = type(value)(resolve(v, depth + 1) for v in value)
+        memo[id(value)] = out
+        return out
+
+    return resolve(root, 0)
 
 
 def load_arrays_pickle(path: str | os.PathLike) -> dict:

@@ -111,3 +111,21 @@ def test_array_bytes_that_do_not_fill_the_shape_are_refused():
     assert data.count(b"K\x02KH\x86") == 1  # the shape (2, 72)
     with pytest.raises(MotionFileError, match="do not fill"):
         loads_arrays_pickle(data.replace(b"K\x02KH\x86", b"K\x03KH\x86"))
+
+
+def test_shared_references_are_resolved_once_not_expanded():
+    """Lists that hold eight references each to the list below: a few hundred bytes that
+    would expand to 8 ** 30 entries if every reference were copied."""
+    nested: list = []
+    for _ in range(30):
+        nested = [nested] * 8
+    data = pickle.dumps({"smpl_poses": nested}, protocol=2)
+    assert len(data) < 1000
+    loaded = loads_arrays_pickle(data, "bomb.pkl")["smpl_poses"]
+    assert loaded[0] is loaded[7]  # shared, as in the file
+
+
+def test_a_pickle_with_too_many_entries_is_refused():
+    data = pickle.dumps({"smpl_poses": list(range(200_000))}, protocol=2)
+    with pytest.raises(MotionFileError, match="entries"):
+        loads_arrays_pickle(data, "long.pkl")
