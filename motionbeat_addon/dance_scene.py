@@ -11,7 +11,13 @@ from core.smpl_body import SmplBody
 
 from .armature import build_proxy_body, build_smpl_armature, build_smpl_body, check_smpl_armature
 from .keying import key_dance
-from .timeline import add_beat_markers, add_sound_strip, set_frame_range, set_frame_rate
+from .timeline import (
+    add_beat_markers,
+    add_sound_strip,
+    remove_earlier_song_strips,
+    set_frame_range,
+    set_frame_rate,
+)
 from .transaction import rolled_back_on_failure
 
 FRAME_START = 1
@@ -63,8 +69,10 @@ def write_dance(
             set_frame_rate(scene, motion.fps)
         key_dance(armature, motion, f"{song.stem} dance", FRAME_START, keep_previous_action)
         set_frame_range(scene, motion.n_frames, FRAME_START)
-        add_sound_strip(scene, song, FRAME_START)
+        strip = add_sound_strip(scene, song, FRAME_START)
         add_beat_markers(
             scene, motion.downbeats, motion.beats if beat_markers else None, motion.fps, FRAME_START
         )
+    # Only once the dance is written: a failure above leaves the earlier song in place.
+    remove_earlier_song_strips(scene, keep=strip)
     return armature

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import bpy
 import numpy as np
 
-MARKER_NAME = re.compile(r"^(bar \d+|beat)$")  # markers this add-on writes, replaced on re-run
+SONG_TAG = "motionbeat_song"  # custom property on the sound strips this add-on adds
+MARKERS_WRITTEN = "motionbeat_markers"  # scene property: "name@frame" of the markers it added
 
 
 def set_frame_rate(scene: bpy.types.Scene, fps: float) -> None:
@@ -41,7 +41,15 @@ def add_sound_strip(scene: bpy.types.Scene, song: Path, frame_start: int = 1):
         scene.sequence_editor_create()
     existing = strips(scene)
     channel = 1 + max((strip.channel for strip in existing), default=0)
-    return existing.new_sound(song.name, str(song), channel, frame_start)
+    strip = existing.new_sound(song.name, str(song), channel, frame_start)
+    strip[SONG_TAG] = True
+    return strip
+
+
+def remove_earlier_song_strips(scene: bpy.types.Scene, keep) -> None:
+    """Remove the sound strips this add-on added before, except ``keep``; the user's stay."""
+    for strip in [s for s in strips(scene) if s.get(SONG_TAG) and s != keep]:
+        strips(scene).remove(strip)
 
 
 def add_beat_markers(
@@ -53,14 +61,18 @@ def add_beat_markers(
 ) -> None:
     """Markers ``bar N`` at downbeats and, if ``beats`` is given, ``beat`` at the other beats.
 
-    Times are seconds; markers this add-on wrote before are replaced.
+    Times are seconds. The markers this add-on wrote before (the scene records them) are
+    replaced; the user's own, whatever their names, stay.
     """
     markers = scene.timeline_markers
-    for marker in [m for m in markers if MARKER_NAME.match(m.name)]:
+    ours = set(scene.get(MARKERS_WRITTEN, []))
+    for marker in [m for m in markers if f"{m.name}@{m.frame}" in ours]:
         markers.remove(marker)
+    written = []
     bar_frames = {frame_start + int(round(t * fps)) for t in downbeats}
     for n, frame in enumerate(sorted(bar_frames), start=1):
-        markers.new(f"bar {n}", frame=frame)
+        written.append(markers.new(f"bar {n}", frame=frame))
     if beats is not None:
         for frame in sorted({frame_start + int(round(t * fps)) for t in beats} - bar_frames):
-            markers.new("beat", frame=frame)
+            written.append(markers.new("beat", frame=frame))
+    scene[MARKERS_WRITTEN] = [f"{m.name}@{m.frame}" for m in written]

@@ -8,6 +8,7 @@ import pytest
 from core.generate import generate_dance
 from core.skeleton import CONTACT_NAMES, JOINT_NAMES
 from motionbeat_addon.conversion import to_z_up
+from motionbeat_addon.timeline import strips
 from tests.blender_helpers import evaluated_joint_positions, scene_snapshot
 from tests.conftest import BAD_SONGS
 
@@ -128,6 +129,20 @@ def test_generating_again_on_the_selected_armature_keeps_its_previous_action(dem
     assert armature.animation_data.action != first
     assert first.name in bpy.data.actions and first.use_fake_user
     assert len([m for m in bpy.context.scene.timeline_markers if m.name.startswith("bar ")]) > 0
+
+
+def test_generating_again_replaces_the_add_on_s_song_and_markers_and_keeps_the_user_s(demo_song):
+    scene = bpy.context.scene
+    scene.timeline_markers.new("beat", frame=7)  # the user's own, named as the add-on's
+    scene.timeline_markers.new("bar 1", frame=9)
+    armature, _ = generate_twice_on_one_armature(demo_song)
+    generate(demo_song, seed=2)  # still selected: a third dance on the same armature
+    assert armatures() == [armature]
+    ours = [s for s in strips(scene) if s.get("motionbeat_song")]
+    assert len(ours) == int(bpy.app.build_options.audaspace)  # one song strip, not one a run
+    assert {("beat", 7), ("bar 1", 9)} <= {(m.name, m.frame) for m in scene.timeline_markers}
+    bars = [m for m in scene.timeline_markers if m.name.startswith("bar ")]
+    assert len(bars) == len({m.name for m in bars}) + 1  # the user's "bar 1" and ours
 
 
 @pytest.mark.parametrize("selected", [False, True], ids=["new-armature", "selected-armature"])
