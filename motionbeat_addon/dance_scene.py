@@ -28,13 +28,17 @@ def scene_fps(scene: bpy.types.Scene) -> float:
 
 
 def armature_to_animate(context: bpy.types.Context) -> bpy.types.Object | None:
-    """The active armature if one is selected (checked to be SMPL), else None for a new one.
+    """The armature to animate (checked to be SMPL): the active object if it is a selected
+    armature, else the one selected armature if exactly one is; None for a new one.
 
-    Raises ArmatureError if the active armature is not a usable SMPL armature.
+    Raises ArmatureError if that armature is not a usable SMPL armature.
     """
     obj = context.active_object
     if obj is None or obj.type != "ARMATURE" or not obj.select_get():
-        return None
+        selected = [o for o in context.selected_objects if o.type == "ARMATURE"]
+        if len(selected) != 1:
+            return None
+        obj = selected[0]
     check_smpl_armature(obj)
     return obj
 

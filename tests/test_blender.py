@@ -131,6 +131,16 @@ def test_generating_again_on_the_selected_armature_keeps_its_previous_action(dem
     assert len([m for m in bpy.context.scene.timeline_markers if m.name.startswith("bar ")]) > 0
 
 
+def test_a_selected_armature_that_is_not_active_is_the_one_animated(demo_song):
+    generate(demo_song, seed=0)
+    (armature,) = armatures()
+    bpy.ops.object.select_all(action="DESELECT")
+    armature.select_set(True)
+    bpy.context.view_layer.objects.active = None
+    generate(demo_song, seed=1)
+    assert armatures() == [armature]
+
+
 def test_generating_again_replaces_the_add_on_s_song_and_markers_and_keeps_the_user_s(demo_song):
     scene = bpy.context.scene
     scene.timeline_markers.new("beat", frame=7)  # the user's own, named as the add-on's
