@@ -208,3 +208,43 @@ def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_pa
             rtol=1e-3,
             msg=lambda m, name=names[index]: f"{name}: {m}",
         )
+
+
+BAD_CONFIGS = {
+    "nan learning rate": ("[train]\nlearning_rate = nan\n", "learning_rate"),
+    "text steps": ('[train]\nsteps = "abc"\n', "steps"),
+    "no steps": ("[train]\nsteps = 0\n", "steps"),
+    "zero batch": ("[train]\nbatch_size = 0\n", "batch_size"),
+    "zero checkpoint interval": ("[train]\ncheckpoint_every = 0\n", "checkpoint_every"),
+    "unknown model key": ("[model]\nwidht = 64\n", "widht"),
+    "model width as text": ('[model]\nwidth = "wide"\n', "width"),
+    "unknown table": ("[trian]\nsteps = 3\n", "trian"),
+    "broken toml": ("[train\nsteps = 3\n", "not TOML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+@pytest.mark.parametrize("trainer", ["training.pretrain", "training.train_beats"])
+def test_a_bad_config_is_refused_with_one_line_naming_the_setting(tmp_path, case, trainer):
+    text, named = BAD_CONFIGS[case]
+    if trainer == "training.train_beats" and "width" in text:
+        text = text.replace("width", "channels")
+        named = named.replace("width", "channels")
+    toml = tmp_path / "bad.toml"
+    toml.write_text(text)
+    result = run_pretrain("-m", trainer, "--out", str(tmp_path / "run"), "--config", str(toml))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.count("\n") == 1 and named in result.stderr, result.stderr
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_a_missing_config_is_one_line(tmp_path):
+    missing = tmp_path / "missing.toml"
+    result = run_pretrain(
+        "-m", "training.pretrain", "--out", str(tmp_path), "--config", str(missing)
+    )
+    assert (
+        result.returncode == 1
+        and result.stderr.count("\n") == 1
+        and "missing.toml" in result.stderr
+    )

@@ -77,23 +77,69 @@ class TrainConfig:
 
     @classmethod
     def from_toml(cls, path: Path | None) -> TrainConfig:
-        return config_from_toml(cls, path)
+        return config_from_toml(cls, path, MotionBeatConfig)
 
 
-def config_from_toml(cls, path: Path | None):
+# [train] settings that must be above zero, and those that must not be below it.
+POSITIVE = {"steps", "batch_size", "learning_rate", "checkpoint_every", "log_every", "grad_clip",
+            "synthetic_clips", "window_bars", "crop_frames", "validate_every", "workers",
+            "max_stretch"}  # fmt: skip
+NOT_NEGATIVE = {"weight_decay", "warmup_steps", "sral_weight", "aux_weight", "validation_clips",
+                "seed", "downbeat_weight", "tempo_weight", "max_band_shift",
+                "max_tilt"}  # fmt: skip
+
+
+def _checked_table(table: str, values: dict, defaults: object, name: str) -> None:
+    """Raise TrainingError naming the first key of ``values`` that ``defaults`` (a dataclass
+    instance) lacks, or whose value is not of its default's type or is not finite."""
+    known = {f.name: getattr(defaults, f.name) for f in fields(defaults)}  # type: ignore[arg-type]
+    for key, value in values.items():
+        if key not in known:
+            raise TrainingError(f"{name}: unknown [{table}] setting {key!r}")
+        default = known[key]
+        if isinstance(default, bool):
+            fits = isinstance(value, bool)
+        elif isinstance(default, int):
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            fits = isinstance(value, int | float) and not isinstance(value, bool)
+            fits = fits and math.isfinite(value)
+        elif isinstance(default, tuple):
+            fits = isinstance(value, list | tuple)
+        else:
+            fits = isinstance(value, type(default))
+        if not fits:
+            kind = type(default).__name__
+            raise TrainingError(f"{name}: [{table}] {key} = {value!r} is not a finite {kind}")
+        if table == "train" and key in POSITIVE and not value > 0:
+            raise TrainingError(f"{name}: [train] {key} must be above 0, not {value!r}")
+        if table == "train" and key in NOT_NEGATIVE and value < 0:
+            raise TrainingError(f"{name}: [train] {key} must not be below 0, not {value!r}")
+
+
+def config_from_toml(cls, path: Path | None, model_config: type):
     """The training config dataclass ``cls`` with its defaults, overridden by the file's [train]
-    table, and its ``model`` field set to the file's [model] table.
+    table, and its ``model`` field set to the file's [model] table (fields of
+    ``model_config``).
 
-    Raises TrainingError for a [train] setting ``cls`` does not have.
+    Raises TrainingError naming the setting, for a missing or malformed file, an unknown
+    setting, a value of the wrong type, a non-finite number or one out of its range.
     """
     if path is None:
         return cls()
-    values = tomllib.loads(path.read_text())
-    train = values.get("train", {})
-    unknown = set(train) - {f.name for f in fields(cls)}
+    try:
+        values = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise TrainingError(f"{path}: cannot read the config ({exc.strerror or exc})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TrainingError(f"{path.name}: not TOML ({exc})") from exc
+    unknown = set(values) - {"train", "model"}
     if unknown:
-        raise TrainingError(f"{path.name}: unknown [train] settings {sorted(unknown)}")
-    return cls(**train, model=values.get("model", {}))
+        raise TrainingError(f"{path.name}: unknown tables {sorted(unknown)}; use [train], [model]")
+    train, model = values.get("train", {}), values.get("model", {})
+    _checked_table("train", train, cls(), path.name)
+    _checked_table("model", model, model_config(), path.name)
+    return cls(**train, model=model)
 
 
 def training_windows(

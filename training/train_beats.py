@@ -66,7 +66,7 @@ class BeatTrainConfig:
 
     @classmethod
     def from_toml(cls, path: Path | None) -> BeatTrainConfig:
-        return config_from_toml(cls, path)
+        return config_from_toml(cls, path, BeatNetConfig)
 
 
 def frame_targets(times: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
