@@ -64,15 +64,21 @@ def _analyze(args: argparse.Namespace) -> None:
         )
 
 
+BATCH_SCRIPT = Path(__file__).resolve().parents[1] / "motionbeat_addon" / "batch.py"
+
+
 def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
     """Key the dance in ``dance_npz`` onto an SMPL armature with ``song`` as its sound strip.
 
-    Raises BlenderOutputError with Blender's own message if the add-on's batch script fails.
+    Raises BlenderOutputError with Blender's own message if the add-on's batch script fails
+    or does not write ``out``.
     """
+    # The script by its path with -P, not -m: nothing in the working folder (a bpy.py, a
+    # motionbeat_addon/) is importable in it; the script puts the project first itself.
     command = [
         sys.executable,
-        "-m",
-        "motionbeat_addon.batch",
+        "-P",
+        str(BATCH_SCRIPT),
         str(song),
         "--motion",
         str(dance_npz),
@@ -83,6 +89,8 @@ def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
         raise BlenderOutputError(lines[-1] if lines else f"Blender exited with {result.returncode}")
+    if not out.is_file():
+        raise BlenderOutputError(f"{out}: Blender reported success but wrote no file")
 
 
 def _generate(args: argparse.Namespace) -> None:

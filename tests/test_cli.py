@@ -180,3 +180,20 @@ def test_convert_and_library_build_do_not_write_over_their_inputs(demo_dance, tm
         result = motionbeat(*args)
         assert result.returncode == 1 and "is the input" in result.stderr, (args, result.stderr)
     assert take.read_bytes() == before
+
+
+def test_no_code_in_the_working_folder_runs_when_writing_a_blend(demo_song, tmp_path):
+    pytest.importorskip("bpy")
+    ran = tmp_path / "ran"
+    trap = f"open({str(ran)!r}, 'w').close()\nraise SystemExit(0)\n"
+    (tmp_path / "bpy.py").write_text(trap)
+    (tmp_path / "motionbeat_addon").mkdir()
+    (tmp_path / "motionbeat_addon" / "__init__.py").write_text(trap)
+    (tmp_path / "motionbeat_addon" / "batch.py").write_text(trap)
+    out = tmp_path / "dance.blend"
+    result = subprocess.run(
+        [sys.executable, "-m", "core.cli", "generate", str(demo_song), "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert out.is_file() and not ran.exists()
