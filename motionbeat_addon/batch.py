@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ if not __package__:
 import bpy  # noqa: E402
 
 from core import options  # noqa: E402
-from core.atomic import check_outputs  # noqa: E402
+from core.atomic import atomic_write, check_outputs  # noqa: E402
 from core.errors import MotionBeatError  # noqa: E402
 from core.generate import generate_dances  # noqa: E402
 from core.motion import Motion  # noqa: E402
@@ -94,9 +95,12 @@ def key_motion(song: Path, motion_path: Path, out: Path, beat_markers: bool) -> 
     _save(out)
 
 
-def dance_song(song: Path, args: argparse.Namespace, body: SmplBody | None) -> dict:
-    """Every alternative of one song: .blend (and .mp4) files, new armatures with ``body``'s mesh
-    (``--smpl-folder``) or the proxy. Returns the song's summary.
+def dance_song(
+    song: Path, args: argparse.Namespace, body: SmplBody | None, name: str | None = None
+) -> dict:
+    """Every alternative of one song: .blend (and .mp4) files named ``name`` (the song's stem by
+    default), new armatures with ``body``'s mesh (``--smpl-folder``) or the proxy. Returns the
+    song's summary.
 
     Raises MotionBeatError or RuntimeError (from Blender) when the song cannot be danced.
     """
@@ -115,7 +119,8 @@ def dance_song(song: Path, args: argparse.Namespace, body: SmplBody | None) -> d
         "beat_tracker": track.tracker,
     }
     for alternative, (seed, motion) in enumerate(zip(seeds, motions, strict=True)):
-        stem = f"{song.stem}_alt{alternative}" if alternative else song.stem
+        name = name or song.stem
+        stem = f"{name}_alt{alternative}" if alternative else name
         scene = _fresh_scene()
         armature = write_dance(
             bpy.context, motion, song.resolve(), beat_markers=args.beat_markers, body=body
@@ -128,9 +133,25 @@ def dance_song(song: Path, args: argparse.Namespace, body: SmplBody | None) -> d
         if args.render:
             add_preview_rig(scene, armature)
             dance["video"] = str(render_video(scene, args.out / f"{stem}.mp4"))
+        missing = [f for k, f in dance.items() if k != "seed" and k != "frames"]
+        missing = [f for f in missing if not Path(f).is_file()]
+        if missing:
+            raise MotionBeatError(f"{missing[0]}: Blender reported it written, but it is not there")
         summary["dances"].append(dance)
     summary.update(status="ok", seconds=round(time.perf_counter() - started, 2))
     return summary
+
+
+def output_names(songs: list[Path]) -> dict[Path, str]:
+    """Each song's output stem: its own, or with its suffix where songs share one (``same.ogg``
+    and ``same.wav`` give ``same_ogg`` and ``same_wav``), so no song overwrites another's."""
+    stems = [song.stem for song in songs]
+    return {
+        song: f"{song.stem}_{song.suffix.lstrip('.').lower()}"
+        if stems.count(song.stem) > 1
+        else song.stem
+        for song in songs
+    }
 
 
 def songs_in(path: Path) -> list[Path]:
@@ -158,19 +179,22 @@ def main(argv: list[str]) -> int:
             return 0
         songs = songs_in(args.song)
         body = load_smpl_body(args.smpl_folder) if args.smpl_folder else None
+        args.out.mkdir(parents=True, exist_ok=True)
+        if not os.access(args.out, os.W_OK):
+            raise MotionBeatError(f"{args.out}: the output folder cannot be written")
     except (MotionBeatError, RuntimeError, OSError) as exc:
         print(f"motionbeat: {_message(exc)}", file=sys.stderr)
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
     failed = 0
-    for song in songs:
+    for song, name in output_names(songs).items():
         try:
-            summary = dance_song(song, args, body)
-        except (MotionBeatError, RuntimeError, OSError) as exc:
+            summary = dance_song(song, args, body, name)
+        except Exception as exc:  # one song's failure, of any kind, never stops the others
             failed += 1
             summary = {"song": str(song), "status": "error", "error": _message(exc)}
             print(f"motionbeat: {song.name}: {_message(exc)}", file=sys.stderr)
-        (args.out / f"{song.stem}.json").write_text(json.dumps(summary, indent=1))
+        with atomic_write(args.out / f"{name}.json") as fh:  # after the files it names
+            fh.write(json.dumps(summary, indent=1).encode())
         print(f"{song.name}: {summary['status']}")
     return 1 if failed else 0
 

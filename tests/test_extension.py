@@ -244,3 +244,21 @@ def test_cli_blend_output_reproduces_the_npz_dance(demo_song, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert_reproduces(open_blend(blend), Motion.load_npz(npz), n_samples=10)
+
+
+def test_batch_songs_sharing_a_name_keep_their_own_outputs_and_a_bad_out_is_one_line(tmp_path):
+    songs = tmp_path / "songs"
+    songs.mkdir()
+    write_groove(songs / "same.wav", synthesize_demo_song(bars=2))
+    write_groove(songs / "same.flac", synthesize_demo_song(bpm=100, bars=2))
+    out = tmp_path / "out"
+    result = run("-m", "motionbeat_addon.batch", str(songs), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["same_flac.blend", "same_flac.json", "same_wav.blend", "same_wav.json"]
+    tempi = {json.loads((out / n).read_text())["tempo_bpm"] for n in names if n.endswith("json")}
+    assert len(tempi) == 2  # two songs, two dances
+    a_file = tmp_path / "not a folder"
+    a_file.write_text("x")
+    bad = run("-m", "motionbeat_addon.batch", str(songs), "--out", str(a_file))
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
