@@ -53,7 +53,8 @@ def find_beats(y: np.ndarray, tracker: str = DEFAULT_TRACKER) -> BeatTrack:
         try:
             return track_beats_network(y)
         except BeatTrackingError as exc:
-            log.warning("%s; trying librosa's beat tracker", exc)
+            # A note for logs, not a line on stderr: the result (or the one error) follows.
+            log.info("%s; trying librosa's beat tracker", exc)
     try:
         from core.librosa_beats import track_beats  # librosa is absent from Blender's Python
     except ImportError as exc:

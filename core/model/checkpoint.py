@@ -40,7 +40,12 @@ def read_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     try:
         checkpoint = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # torch raises several types for truncated or unsafe files
-        raise ModelFileError(f"{path.name}: not a loadable checkpoint ({exc})") from exc
+        # Not torch's own text: it runs to many lines and advises weights_only=False, which
+        # would run whatever code an unsafe file carries.
+        raise ModelFileError(
+            f"{path.name}: not a loadable checkpoint: truncated, or holding objects other than "
+            f"tensors ({type(exc).__name__})"
+        ) from exc
     if not isinstance(checkpoint, dict) or not {"config", "model"} <= checkpoint.keys():
         raise ModelFileError(f"{path.name}: not a MotionBeat checkpoint (no config and model)")
     return checkpoint
