@@ -63,7 +63,12 @@ def load_model(
         model = MotionBeat(MotionBeatConfig.from_dict(checkpoint["config"]))
         model.load_state_dict(checkpoint["model"])
     except (TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{Path(path).name}: weights do not match its config ({exc})") from exc
+        # torch lists every mismatched tensor on lines of their own: the first one says enough.
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = lines[1] if len(lines) > 1 else lines[0] if lines else type(exc).__name__
+        raise ModelFileError(
+            f"{Path(path).name}: weights do not match its config ({detail})"
+        ) from exc
     return model.to(device).eval()
 
 
