@@ -1,5 +1,7 @@
 """The default dance is real captured dance at its natural speed, on the beat, on a stage."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,19 @@ def test_dancing_in_place_keeps_the_turns_and_drops_the_travel(real_song_dance):
     still = choreograph_from_library(analysis, embedding, library, 30.0, Controls(in_place=True))
     assert np.linalg.norm(still.trans[:, [0, 2]], axis=1).max() < 0.6
     np.testing.assert_allclose(still.poses[:, 0], free.poses[:, 0], atol=1e-3)  # same turns
+
+
+def test_the_music_embedding_reaches_the_choice(real_song_dance, monkeypatch):
+    """Without the similarity term, or with the bars' embeddings in another order, the
+    choreographer chooses other segments: MotionBeat, not only energy and transitions, picks."""
+    import core.motion_graph as motion_graph
+
+    analysis, embedding = real_song_dance
+    library = default_library()
+    plan, _ = plan_segments(analysis, embedding, library, Controls(diversity=0.0))
+    reordered = replace(embedding, bars=embedding.bars[::-1].copy())
+    other, _ = plan_segments(analysis, reordered, library, Controls(diversity=0.0))
+    assert np.mean(np.array(plan) != np.array(other)) > 0.3
+    monkeypatch.setattr(motion_graph, "SIMILARITY_WEIGHT", 0.0)
+    deaf, _ = plan_segments(analysis, embedding, library, Controls(diversity=0.0))
+    assert np.mean(np.array(plan) != np.array(deaf)) > 0.3
