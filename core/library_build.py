@@ -43,7 +43,7 @@ EMBED_BATCH = 256
 # tags; 05_01 is a walk, not a dance. CMU's terms allow data derived from them in a product.
 CMU_TAKES = {
     "cmu_salsa_60_61": ("*.bvh", "salsa"),
-    "cmu_subject05_bvh/05": ("05_[01][0-9].bvh", "modern"),
+    "cmu_subject05_bvh/05": ("05_*.bvh", "modern"),
     "cmu_55": ("*.bvh", "whirl"),
 }
 CMU_WALKS = ("05_01",)  # a walk, not a dance
@@ -141,8 +141,8 @@ def procedural_library(model: MotionBeat) -> MotionLibrary:
     return _library(takes, segments, names, tags, model, mirror=False)
 
 
-def cut_take(motion: Motion) -> tuple[Motion, list[tuple[int, int, np.ndarray]], float]:
-    """A take at ``FPS`` stood on the floor, its segments and its beat period (seconds).
+def cut_take(motion: Motion) -> tuple[Motion, list[tuple[int, int, np.ndarray]]]:
+    """A take at ``FPS`` stood on the floor, and its segments.
 
     Segments run from one of the take's kinematic beats to the one nearest 2, 4 or 8 of its
     beats (``LEVELS``, ``motion_beats``' period) later, within ``STOP_REACH`` of a beat, so that
@@ -156,7 +156,7 @@ def cut_take(motion: Motion) -> tuple[Motion, list[tuple[int, int, np.ndarray]],
     take = Motion(motion.poses, trans, FPS, motion.contacts)
     grid = motion_beats(take, joints)
     if len(grid) < 2:
-        return take, [], 0.0
+        return take, []
     period = float(np.median(np.diff(grid)))
     stops = kinematic_beats(joints)
     segments = []
@@ -166,7 +166,7 @@ def cut_take(motion: Motion) -> tuple[Motion, list[tuple[int, int, np.ndarray]],
             b = int(stops[np.argmin(np.abs(stops - (a + length)))])
             if b > a + 1 and abs(b - a - length) <= STOP_REACH * period * FPS:
                 segments.append((a, b + 1, np.linspace(0.0, (b - a) / FPS, BEATS_PER_BAR + 1)))
-    return take, segments, period
+    return take, segments
 
 
 def capture_library(
@@ -180,7 +180,7 @@ def capture_library(
     """
     takes, segments, names, tags = [], [], [], []
     for name, motion, tag in motions:
-        take, cuts, _ = cut_take(motion)
+        take, cuts = cut_take(motion)
         for i, (a, b, beats) in enumerate(cuts):
             segments.append((len(takes), a, b, beats))
             names.append(f"{name}#{i}")
