@@ -1,9 +1,10 @@
 """The motion library: dance segments cut from takes, each with its MotionBeat embedding.
 
 A library holds whole takes of SMPL motion (each stood on the floor) and segments that are
-frame spans of them, so segments may overlap: a capture is cut at every other beat of its own
-beat grid into segments of 2, 4 and 8 of its beats, and each segment is one bar of music at the
-metrical level that fits the song's tempo (the capture keeps its natural speed; DESIGN.md §5).
+frame spans of them, so segments may overlap: a capture is cut from each of its stops into
+segments about 2, 4 and 8 of its own beats long (``core.library_build.cut_take``), and each
+segment is one bar of music at the metrical level that fits the song's tempo (the capture keeps
+its natural speed; DESIGN.md §5).
 Every segment stores the times of its bar's five beat boundaries, foot contacts (the take's),
 energy (mean kinetic velocity), style tags and the motion encoder's bar embedding, so that the
 choreographer can match it to a bar of music (after ChoreoMaster). The choreographer places
@@ -83,7 +84,7 @@ class MotionLibrary:
     @functools.cached_property
     def follows(self) -> np.ndarray:
         """(S,) the segment that continues each segment in its take at the same level (starts
-        on its last frame, spans as many frames give or take one beat's rounding), or -1."""
+        on its last frame and lasts within a quarter as long; the nearest in length), or -1."""
         out = np.full(len(self), -1, dtype=np.int64)
         by_first: dict[int, list[int]] = {}
         for s, first in enumerate(self.spans[:, 0].tolist()):
@@ -179,8 +180,6 @@ class MotionLibrary:
     def load(cls, path: str | os.PathLike) -> MotionLibrary:
         """Read a library. Raises MotionFileError if it is not one or any array is malformed."""
         path = Path(path)
-        if not path.is_file():
-            raise MotionFileError(f"{path.name}: no such motion library file")
         try:
             arrays = read_npz(path, MAX_LIBRARY_BYTES)
             values = {f.name: arrays[f.name] for f in fields(cls)}
@@ -206,8 +205,8 @@ class MotionLibrary:
         model = np.asarray(values["model_id"])
         if model.shape != () or model.dtype.kind != "U":
             raise MotionFileError("model_id is not one string")
-        numeric = {"poses", "trans", "contacts", "spans", "beats", "embeddings", "energy"}
-        numeric |= {"mirror_embeddings"}
+        numeric = {"poses", "trans", "contacts", "spans", "beats", "embeddings", "energy",
+                   "mirror_embeddings"}  # fmt: skip
         for name in ("mirrorable", "stops"):
             if np.asarray(values[name]).dtype != bool:
                 raise MotionFileError(f"{name} is not boolean")

@@ -63,3 +63,32 @@ def test_foot_skate_is_the_contact_speed_in_cm_per_s():
     contacts[:, 0] = 1
     assert foot_skate(joints, contacts, 30) == pytest.approx(6.0)
     assert foot_skate(joints, np.zeros((n, 4)), 30) == 0.0
+
+
+def test_motion_figures_have_their_known_answers():
+    """A still pose holds every frame; a pelvis sliding 1 m/s travels 60 m a minute; hips
+    turning once a second make 60 turns a minute; a set is at distance 0 from itself."""
+    from core.metrics import (
+        diagonal_frechet_distance,
+        hold_share,
+        mean_joint_speed,
+        travel_per_minute,
+        turns_per_minute,
+    )
+    from core.skeleton import rest_joint_positions
+
+    fps, n = 30.0, 300
+    still = np.repeat(rest_joint_positions()[None], n, axis=0)
+    assert hold_share(still, fps) == 1.0 and mean_joint_speed(still, fps) == 0.0
+    assert travel_per_minute(still, fps) == 0.0 and turns_per_minute(still, fps) == 0.0
+    sliding = still + (np.arange(n) / fps)[:, None, None] * np.array([1.0, 0.0, 0.0])
+    assert travel_per_minute(sliding, fps) == pytest.approx(60.0, rel=0.01)  # n frames, n-1 steps
+    assert hold_share(sliding, fps) == 0.0 and mean_joint_speed(sliding, fps) == pytest.approx(1)
+    angle = 2 * np.pi * np.arange(n) / fps  # one turn a second about +Y
+    c, s = np.cos(angle), np.sin(angle)
+    turn = np.stack([np.stack([c, 0 * c, s], -1), [[0, 1, 0]] * n, np.stack([-s, 0 * c, c], -1)], 1)
+    spinning = np.einsum("tij,kj->tki", turn, rest_joint_positions())
+    assert turns_per_minute(spinning, fps) == pytest.approx(60.0, rel=0.02)
+    features = np.random.default_rng(0).normal(size=(20, 5))
+    assert diagonal_frechet_distance(features, features) == 0.0
+    assert diagonal_frechet_distance(features + 1.0, features) > 1.0
