@@ -40,6 +40,7 @@ build: setup
 	$(VENV)/bin/python build.py
 
 bench: setup
+	$(VENV)/bin/python benchmarks/command_speed.py
 	$(VENV)/bin/python benchmarks/generate_to_blend.py
 	$(VENV)/bin/python benchmarks/keying.py
 	$(VENV)/bin/python benchmarks/analysis_vs_librosa.py

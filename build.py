@@ -38,6 +38,20 @@ RUNTIME_WHEELS = (
     "soxr==1.1.0",
     "threadpoolctl==3.8.0",  # one BLAS thread for the numpy networks
 )
+# What of ``core`` stays out of the Blender wheel: the modules that need torch or librosa
+# (``core/__init__.py`` names the tiers; they cannot import in Blender) and the torch
+# checkpoint. Paths relative to ``core/``.
+NOT_IN_BLENDER = (
+    "beats/librosa_tracker.py",
+    "model/network.py",
+    "model/phase_rotation.py",
+    "model/checkpoint.py",
+    "motion_files/joint_fit.py",
+    "motion_files/tang2018.py",
+    "choreography/library_build.py",
+    "choreography/time_warp.py",
+    "weights/motionbeat_default.pt",
+)
 # pip's platform tags for each Blender platform, no newer than Blender 4.2's minimum OS (glibc
 # 2.28, macOS 11.2), except that scipy's Apple-silicon wheels need macOS 12.
 PIP_PLATFORMS = {
@@ -63,12 +77,20 @@ def extension_tool() -> list[str]:
     return [sys.executable, str(tools[-1])]
 
 
+def _numpy_tier_only(folder: str, names: list[str]) -> set[str]:
+    """``shutil.copytree``'s ignore: the names in ``folder`` that the Blender wheel leaves out."""
+    relative = Path(folder).resolve().relative_to(ROOT / "core")
+    return {n for n in names if n == "__pycache__" or (relative / n).as_posix() in NOT_IN_BLENDER}
+
+
 def build_core_wheel(version: str, wheel_dir: Path) -> Path:
-    """A pure-Python wheel holding only the ``core`` package."""
+    """A pure-Python wheel of the ``core`` package's numpy tier (without ``NOT_IN_BLENDER``)."""
     with tempfile.TemporaryDirectory() as scratch:
         project = Path(scratch)
         shutil.copytree(
-            ROOT / "core", project / "core", ignore=shutil.ignore_patterns("__pycache__")
+            ROOT / "core",
+            project / "core",
+            ignore=_numpy_tier_only,
         )
         (project / "pyproject.toml").write_text(
             '[build-system]\nrequires = ["setuptools>=61"]\n'
@@ -76,7 +98,7 @@ def build_core_wheel(version: str, wheel_dir: Path) -> Path:
             f'[project]\nname = "motionbeat-core"\nversion = "{version}"\n'
             '[tool.setuptools.packages.find]\ninclude = ["core*"]\n'
             "[tool.setuptools.package-data]\n"
-            '"core.model" = ["weights/*.npz", "weights/*.md"]\n'
+            '"core.weights" = ["*.npz", "*.md"]\n'
         )
         subprocess.run(
             [

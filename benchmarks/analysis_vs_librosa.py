@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.analysis import analyze_song  # noqa: E402
-from core.audio import SAMPLE_RATE as ANALYSIS_SAMPLE_RATE  # noqa: E402
-from core.demo_song import DEMO_BPM, SAMPLE_RATE, synthesize_demo_song  # noqa: E402
+from core.audio.decode import SAMPLE_RATE as ANALYSIS_SAMPLE_RATE  # noqa: E402
+from core.audio.demo_song import DEMO_BPM, SAMPLE_RATE, synthesize_demo_song  # noqa: E402
 
 GAME_MUSIC = ROOT.parent / "shared" / "data" / "music" / "game"
 

@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio import SAMPLE_RATE, audio_duration, load_audio  # noqa: E402
-from core.beat_decoder import decode_bars, decode_beats  # noqa: E402
-from core.beat_tracker import BeatNet, log_mel_flux, track_beats_network  # noqa: E402
-from core.demo_song import synthesize_demo_song  # noqa: E402
-from core.librosa_beats import track_beats  # noqa: E402
+from core.audio.decode import SAMPLE_RATE, audio_duration, load_audio  # noqa: E402
+from core.audio.demo_song import synthesize_demo_song  # noqa: E402
+from core.beats.decoder import decode_bars, decode_beats  # noqa: E402
+from core.beats.librosa_tracker import track_beats  # noqa: E402
+from core.beats.network import BeatNet, log_mel_flux, track_beats_network  # noqa: E402
 
 GAME_MUSIC = ROOT.parent / "shared" / "data" / "music" / "game"
 SECONDS = 180.0

@@ -3,11 +3,12 @@
     python benchmarks/choreographers.py [CAPTURE_LIBRARY.npz] [SONG ...]
 
 For each song (every file in ../shared/data/music by default) it makes a dance with seed 0 by
-``core.choreographer`` (v1), by ``core.motion_graph`` with the procedural library (v2), and,
-when a capture library is given (``motionbeat library build DIR... --out LIB.npz``), by v2 with
-that library. It prints the mean BAS, beat and downbeat hit rate, PFC and foot skate of each,
-and Div_k / Div_g across songs (features standardised by all the run's dances together).
-Contacts for foot skate are detected on each dance by the same rule (``core.contacts``).
+``core.choreography.procedural`` (v1), by ``core.choreography.motion_graph`` with the procedural
+library (v2), and, when a capture library is given (``motionbeat library build DIR... --out
+LIB.npz``), by v2 with that library. It prints the mean BAS, beat and downbeat hit rate, PFC and
+foot skate of each, and Div_k / Div_g across songs (features standardised by all the run's dances
+together). Contacts for foot skate are detected on each dance by the same rule
+(``core.body.contacts``).
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.analysis import analyze_audio  # noqa: E402
-from core.audio import load_audio  # noqa: E402
-from core.choreographer import choreograph  # noqa: E402
-from core.contacts import detect_foot_contacts  # noqa: E402
-from core.library import MotionLibrary  # noqa: E402
-from core.library_build import procedural_library  # noqa: E402
+from core.audio.decode import load_audio  # noqa: E402
+from core.body.contacts import detect_foot_contacts  # noqa: E402
+from core.choreography.library import MotionLibrary  # noqa: E402
+from core.choreography.library_build import procedural_library  # noqa: E402
+from core.choreography.motion_graph import Controls, choreograph_from_library  # noqa: E402
+from core.choreography.procedural import choreograph  # noqa: E402
 from core.metrics import dance_metrics, diversity, geometric_features, kinetic_features  # noqa: E402
 from core.model.checkpoint import DEFAULT_MODEL, load_model  # noqa: E402
 from core.model.embedding import embed_audio  # noqa: E402
-from core.motion_graph import Controls, choreograph_from_library  # noqa: E402
 
 MUSIC = ROOT.parent / "shared" / "data" / "music"
 FPS = 30.0

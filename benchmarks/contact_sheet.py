@@ -21,8 +21,8 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.choreography.library import load_libraries  # noqa: E402
 from core.generate import generate_dance  # noqa: E402
-from core.library import load_libraries  # noqa: E402
 from motionbeat_addon.dance_scene import FRAME_START, write_dance  # noqa: E402
 from motionbeat_addon.preview import add_preview_rig, render_frames  # noqa: E402
 

@@ -11,8 +11,8 @@ Per library it prints BAS and beat/downbeat hit rate (Bailando; DESIGN.md §7), 
 foot skate on the dance's own contact labels, the share of frames held still, mean joint
 speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagonal Fréchet
 distance of 10-s kinetic and geometric features to real capture held out of the library
-(``core.library_build.CMU_HELD_OUT``) beside real against real, the bars' time-warp factors
-and the seconds per song.
+(``core.choreography.library_build.CMU_HELD_OUT``) beside real against real, the bars' time-warp
+factors and the seconds per song.
 """
 
 from __future__ import annotations
@@ -29,9 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.analysis import analyze_audio  # noqa: E402
-from core.audio import load_audio  # noqa: E402
-from core.library import load_libraries  # noqa: E402
-from core.library_build import cmu_takes  # noqa: E402
+from core.audio.decode import load_audio  # noqa: E402
+from core.choreography.library import load_libraries  # noqa: E402
+from core.choreography.library_build import cmu_takes  # noqa: E402
+from core.choreography.motion_graph import (  # noqa: E402
+    Controls,
+    choreograph_from_library,
+    plan_segments,
+    warp_factors,
+)
 from core.metrics import (  # noqa: E402
     beat_align_score,
     beat_hit_rate,
@@ -47,13 +53,7 @@ from core.metrics import (  # noqa: E402
     turns_per_minute,
 )
 from core.model.embedding import embed_audio  # noqa: E402
-from core.motion_graph import (  # noqa: E402
-    Controls,
-    choreograph_from_library,
-    plan_segments,
-    warp_factors,  # noqa: E402
-)
-from core.retarget import load_bvh_motion  # noqa: E402
+from core.motion_files.load import load_bvh_motion  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FPS = 30.0

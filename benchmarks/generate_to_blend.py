@@ -25,13 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.analysis import analyze_audio  # noqa: E402
-from core.audio import load_audio  # noqa: E402
-from core.demo_song import DEMO_BPM, SAMPLE_RATE, synthesize_demo_song  # noqa: E402
+from core.audio.decode import load_audio  # noqa: E402
+from core.audio.demo_song import DEMO_BPM, SAMPLE_RATE, synthesize_demo_song  # noqa: E402
+from core.choreography.library import default_library  # noqa: E402
+from core.choreography.motion_graph import Controls, choreograph_from_library  # noqa: E402
 from core.generate import generate_dance  # noqa: E402
-from core.library import default_library  # noqa: E402
 from core.metrics import dance_metrics  # noqa: E402
 from core.model.embedding import embed_audio  # noqa: E402
-from core.motion_graph import Controls, choreograph_from_library  # noqa: E402
 
 THREE_MINUTES_BARS = int(180 / (4 * 60 / DEMO_BPM))
 GAME_MUSIC = ROOT.parent / "shared" / "data" / "music" / "game"

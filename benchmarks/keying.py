@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import bpy  # noqa: E402
 
 from core.analysis import SongAnalysis  # noqa: E402
-from core.beats import BeatTrack  # noqa: E402
-from core.choreographer import choreograph  # noqa: E402
-from core.skeleton import JOINT_NAMES  # noqa: E402
+from core.beats.beat_track import BeatTrack  # noqa: E402
+from core.body.skeleton import JOINT_NAMES  # noqa: E402
+from core.choreography.procedural import choreograph  # noqa: E402
 from motionbeat_addon.armature import build_smpl_armature  # noqa: E402
 from motionbeat_addon.conversion import pose_channels  # noqa: E402
 from motionbeat_addon.keying import key_dance  # noqa: E402
@@ -31,7 +31,7 @@ from motionbeat_addon.keying import key_dance  # noqa: E402
 
 def dance(seconds: float):
     beats = np.arange(0.25, seconds, 0.5)
-    return choreograph(SongAnalysis(seconds, BeatTrack(120.0, beats, beats[::4], 4)), fps=30)
+    return choreograph(SongAnalysis(seconds, BeatTrack(beats, 4, 0, tracker="given")), fps=30)
 
 
 def key_one_by_one(obj, motion) -> None:

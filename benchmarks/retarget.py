@@ -23,12 +23,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.bvh import read_bvh  # noqa: E402
-from core.contacts import detect_foot_contacts  # noqa: E402
+from core.body.contacts import detect_foot_contacts  # noqa: E402
+from core.body.skeleton import JOINT_INDEX, PARENTS  # noqa: E402
+from core.choreography.time_warp import motion_beats, warp_onto_beats  # noqa: E402
 from core.metrics import beat_align_score, foot_skate, physical_foot_contact  # noqa: E402
-from core.retarget import RIGS, detect_rig, retarget_bvh  # noqa: E402
-from core.skeleton import JOINT_INDEX, PARENTS  # noqa: E402
-from core.time_warp import motion_beats, warp_onto_beats  # noqa: E402
+from core.motion_files.bvh import read_bvh  # noqa: E402
+from core.motion_files.retarget import RIGS, detect_rig, retarget_bvh  # noqa: E402
 
 MOTION = ROOT.parent / "shared" / "data" / "motion"
 LIMBS = {
@@ -63,7 +63,7 @@ def main() -> None:
         rows[rig]["skate"].append(foot_skate(joints30, detect_foot_contacts(joints30, 30.0), 30.0))
         rows[rig]["pfc"].append(physical_foot_contact(joints30, 30.0))
         # How well the motion's beats are found: warped onto a 120 BPM grid, BAS on the grid
-        # against half a beat off it (the pseudo-pairs of training/pseudo_pairs.py).
+        # against half a beat off it (the pseudo-pairs of training/encoder/pairs/pseudo.py).
         beats = motion_beats(resampled, joints30)
         grid = np.arange(len(beats)) * 0.5
         warped = warp_onto_beats(resampled, beats, grid, 30.0).joint_positions()

@@ -22,8 +22,8 @@ import soundfile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.audio import SAMPLE_RATE, audio_duration, load_audio  # noqa: E402
-from core.demo_song import synthesize_demo_song  # noqa: E402
+from core.audio.decode import SAMPLE_RATE, audio_duration, load_audio  # noqa: E402
+from core.audio.demo_song import synthesize_demo_song  # noqa: E402
 
 GAME_MUSIC = ROOT.parent / "shared" / "data" / "music" / "game"
 SECONDS = 180

@@ -17,10 +17,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.joint_fit import bone_direction_error  # noqa: E402
 from core.metrics import foot_skate, physical_foot_contact  # noqa: E402
-from core.tang2018 import FITTED_BONES, load_tang2018_joints, smpl_targets  # noqa: E402
-from training.tang2018_pairs import TANG2018, fitted_motions, split_names  # noqa: E402
+from core.motion_files.joint_fit import bone_direction_error  # noqa: E402
+from core.motion_files.tang2018 import FITTED_BONES, load_tang2018_joints, smpl_targets  # noqa: E402
+from training.encoder.pairs.tang2018 import TANG2018, fitted_motions, split_names  # noqa: E402
 
 
 def main(cache_dir: Path) -> None:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.model.checkpoint import resolve_device  # noqa: E402
 from core.model.config import MotionBeatConfig  # noqa: E402
-from training.pretrain import TrainConfig, train, training_windows  # noqa: E402
+from training.encoder.pretrain import TrainConfig, train, training_windows  # noqa: E402
 
 
 def main() -> None:

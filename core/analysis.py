@@ -12,15 +12,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.audio import SAMPLE_RATE, load_audio
-from core.beat_tracker import track_beats_network
-from core.beats import BeatTrack
-from core.errors import BeatTrackingError
+from core.audio.decode import SAMPLE_RATE, load_audio
+from core.audio.spectrum import rms_loudness, sound_level
+from core.beats.beat_track import BeatTrack
+from core.beats.network import track_beats_network
+from core.errors import AudioLoadError, BeatTrackingError
 
-LOUDNESS_FRAME = 2048  # samples, librosa.feature.rms's defaults
-LOUDNESS_HOP = 512
 TRACKERS = ("motionbeat", "librosa")
 DEFAULT_TRACKER = "motionbeat"
+# A frame is sound where its level (``sound_level``) reaches this share of the song's loud
+# frames (their 95th percentile): 40 dB below, quieter than any intro that is still music,
+# far above dither and the tail of a reverb (chosen by hand). And at least SOUND_FLOOR.
+SOUND_BELOW_LOUD = 0.01
+SOUND_FLOOR = 1e-4  # -80 dBFS, ``core.audio.decode.SILENCE_PEAK``
+# Silence at either end shorter than this belongs to the song (a breath before the first
+# downbeat, a fade's last second): the dance keeps its usual grid there (chosen by hand).
+CROPPED_SILENCE_S = 1.0
 log = logging.getLogger(__name__)
 
 
@@ -30,20 +37,36 @@ class SongAnalysis:
     beat_track : beats, downbeats and tempo
     loudness : (n,) float32 RMS amplitude, or None when only beats are known
     loudness_times : (n,) float64 seconds of the ``loudness`` frames
+    music_start, music_end : seconds, where the music starts and stops (``music_span``); the
+        dance holds still outside them; (0, duration) when the song has no silence to crop
     """
 
     duration: float
     beat_track: BeatTrack
     loudness: np.ndarray | None = None
     loudness_times: np.ndarray | None = None
+    music_start: float = 0.0
+    music_end: float | None = None
+
+    @property
+    def music(self) -> tuple[float, float]:
+        """(start, end) seconds of the music."""
+        return self.music_start, self.duration if self.music_end is None else self.music_end
+
+    def dance_times(self, fps: float) -> np.ndarray:
+        """(ceil(duration * fps),) float64 seconds: the moment of the music each frame of a
+        dance shows, its own time held at the music's start and end, so the dancer stands
+        still in the silence before and after."""
+        return np.clip(np.arange(int(np.ceil(self.duration * fps))) / fps, *self.music)
 
 
 def find_beats(y: np.ndarray, tracker: str = DEFAULT_TRACKER) -> BeatTrack:
     """Beats, downbeats, time signature and tempo of decoded samples.
 
     y : (n,) float32 mono at ``SAMPLE_RATE``.
-    tracker : "motionbeat" (``core.beat_tracker``: a network and a Viterbi decoder; 3/4 or 4/4)
-        or "librosa" (``core.librosa_beats``: dynamic programming on the onset envelope; 4/4).
+    tracker : "motionbeat" (``core.beats.network``: a network and a Viterbi decoder; 3/4 or 4/4)
+        or "librosa" (``core.beats.librosa_tracker``: dynamic programming on the onset envelope;
+        4/4).
     MotionBeat's tracker falls back to librosa's, with a warning, when it finds no steady beat.
     Raises BeatTrackingError if neither finds one, ValueError for an unknown tracker.
     """
@@ -56,37 +79,56 @@ def find_beats(y: np.ndarray, tracker: str = DEFAULT_TRACKER) -> BeatTrack:
             # A note for logs, not a line on stderr: the result (or the one error) follows.
             log.info("%s; trying librosa's beat tracker", exc)
     try:
-        from core.librosa_beats import track_beats  # librosa is absent from Blender's Python
+        from core.beats.librosa_tracker import (
+            track_beats,  # librosa is absent from Blender's Python
+        )
     except ImportError as exc:
         raise BeatTrackingError(f"librosa's beat tracker is not installed ({exc})") from exc
     return track_beats(y, SAMPLE_RATE)
 
 
-def rms_loudness(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """RMS amplitude of centred frames, as ``librosa.feature.rms(y=y)``: ((frames,) float32,
-    (frames,) float64 seconds)."""
-    half = LOUDNESS_FRAME // 2
-    energy = np.concatenate([[0.0], np.cumsum(np.pad(y.astype(np.float64), half) ** 2)])
-    starts = np.arange(1 + len(y) // LOUDNESS_HOP) * LOUDNESS_HOP
-    mean_square = (energy[starts + LOUDNESS_FRAME] - energy[starts]) / LOUDNESS_FRAME
-    rms = np.sqrt(np.maximum(mean_square, 0.0)).astype(np.float32)
-    return rms, starts / SAMPLE_RATE
-
-
 def analyze_song(path: str | os.PathLike, tracker: str = DEFAULT_TRACKER) -> SongAnalysis:
     """Decode a song and find its beats, downbeats, tempo and loudness.
 
-    Raises AudioLoadError (see ``core.audio.load_audio``) or BeatTrackingError.
+    Raises AudioLoadError (see ``core.audio.decode.load_audio``) or BeatTrackingError.
     """
     return analyze_audio(load_audio(path), tracker)
 
 
+def music_span(y: np.ndarray) -> tuple[float, float]:
+    """Where the music starts and stops, seconds: the first and last frame of sound (see
+    ``SOUND_BELOW_LOUD``), or the file's ends where the silence there is shorter than
+    ``CROPPED_SILENCE_S``. y : (n,) float32 mono at ``SAMPLE_RATE``.
+
+    Raises AudioLoadError if no frame holds sound (digital silence, a constant level).
+    """
+    level, times = sound_level(y, SAMPLE_RATE)
+    loud = float(np.percentile(level, 95))
+    sound = np.flatnonzero(level >= max(SOUND_FLOOR, SOUND_BELOW_LOUD * loud))
+    if loud < SOUND_FLOOR or len(sound) == 0:
+        raise AudioLoadError("the song holds no sound: only silence or a constant level")
+    duration = len(y) / SAMPLE_RATE
+    start, end = float(times[sound[0]]), float(times[sound[-1]])
+    return (
+        start if start >= CROPPED_SILENCE_S else 0.0,
+        end if duration - end >= CROPPED_SILENCE_S else duration,
+    )
+
+
 def analyze_audio(y: np.ndarray, tracker: str = DEFAULT_TRACKER) -> SongAnalysis:
-    """``analyze_song`` of decoded samples: (n,) float32 mono at ``SAMPLE_RATE``."""
-    rms, times = rms_loudness(y)
+    """``analyze_song`` of decoded samples: (n,) float32 mono at ``SAMPLE_RATE``. The beats
+    are those of the music: none in its silence before and after (``music_span``).
+
+    Raises AudioLoadError if the samples hold no sound, BeatTrackingError if the music holds
+    fewer than two beats.
+    """
+    start, end = music_span(y)
+    rms, times = rms_loudness(y, SAMPLE_RATE)
     return SongAnalysis(
         duration=len(y) / SAMPLE_RATE,
-        beat_track=find_beats(y, tracker),
+        beat_track=find_beats(y, tracker).within(start, end),
         loudness=rms,
         loudness_times=times,
+        music_start=start,
+        music_end=end,
     )

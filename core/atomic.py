@@ -60,3 +60,28 @@ def check_outputs(inputs: list[str | os.PathLike], outputs: list[str | os.PathLi
         if real in seen:
             raise MotionBeatError(f"{out}: given twice as an output")
         seen.add(real)
+
+
+@contextmanager
+def written_together(paths: list[Path]) -> Iterator[list[Path]]:
+    """Temporary paths for writing ``paths``, all or none: when the body finishes, each is
+    renamed over its path; if the body raises, every temporary is removed and no path changed.
+
+    Each temporary has the path's own name, in a fresh hidden folder beside it (``.NAME.XXXX``):
+    a writer that backs up the file it overwrites (Blender's ``.blend1``) finds nothing there
+    to back up, and writers of one path at once never share a temporary.
+    """
+    folders: list[Path] = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.append(Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.")))
+        temporaries = [folder / path.name for folder, path in zip(folders, paths, strict=True)]
+        yield temporaries
+        for temporary, path in zip(temporaries, paths, strict=True):
+            os.replace(temporary, path)
+    finally:
+        for folder in folders:
+            for leftover in folder.iterdir():
+                leftover.unlink()
+            folder.rmdir()

@@ -2,40 +2,43 @@
 
     motionbeat analyze SONG [--json] [--tracker motionbeat|librosa]
     motionbeat generate SONG --out DANCE.npz|DANCE.blend [--out ...] [--seed N] [--fps 30]
-        [--alternatives K] [--choreographer v2|v1] [--library LIB.npz] [--diversity 0.3]
-        [--energy 0] [--prefer TAG] [--avoid TAG] [--tracker motionbeat|librosa]
+        [--alternatives K] [--choreographer library|procedural] [--library LIB.npz]
+        [--diversity 0.3] [--energy 0] [--prefer TAG] [--avoid TAG] [--stage-radius 2]
+        [--in-place] [--encoder ENCODER.npz] [--tracker motionbeat|librosa]
     motionbeat embed SONG --out EMB.npz [--model MODEL.pt] [--device auto|cpu|cuda]
     motionbeat convert MOTION.bvh|.pkl|.npz --out OUT.npz|OUT.bvh [--fps 30]
     motionbeat library build [SOURCES ...] [--procedural] [--tag TAG] --out LIB.npz
     motionbeat demo-song OUT.wav
 
-Errors print one line on stderr and exit with status 1 (2 for a malformed command line).
-A ``.blend`` output keys the dance with the add-on in Blender's Python module (``bpy``), run as
-a separate process so that this package never imports bpy.
+Errors print one line on stderr and exit with status 1 (2 for a malformed command line, 130
+when interrupted). A command that fails has written none of its outputs. A ``.blend`` output is
+keyed in this process by the add-on through Blender's Python module (``bpy``): the installed
+``motionbeat`` command is ``motionbeat_addon.cli``, which passes ``main`` its writer, so that this
+package never imports bpy or the add-on.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from core import options
 from core.analysis import DEFAULT_TRACKER, TRACKERS
-from core.atomic import check_outputs
-from core.choreographer import DEFAULT_FPS
-from core.demo_song import write_demo_song
-from core.errors import MotionBeatError, MotionFileError
-from core.metrics import dance_metrics
+from core.atomic import check_outputs, written_together
+from core.body.motion import DEFAULT_FPS, Motion
+from core.choreography.motion_graph import Controls
+from core.errors import MotionBeatError, MotionFileError, report_error
+from core.generate import CHOREOGRAPHER_ALIASES, CHOREOGRAPHERS
 
 OUTPUT_SUFFIXES = (".npz", ".blend")
+DEFAULTS = Controls()  # the choreography settings' defaults, which the help text gives
 
 
-class BlenderOutputError(MotionBeatError):
-    """Keying the dance into a .blend file failed."""
+# Keys a dance (with its song as the sound strip) into a .blend: (song, motion, out).
+BlendWriter = Callable[[Path, Motion, Path], None]
 
 
 def _analyze(args: argparse.Namespace) -> None:
@@ -44,11 +47,7 @@ def _analyze(args: argparse.Namespace) -> None:
     analysis = analyze_song(args.song, args.tracker)
     track = analysis.beat_track
     summary = {
-        "tracker": track.tracker,
-        "tempo_bpm": round(track.tempo_bpm, 3),
-        "time_signature": f"{track.beats_per_bar}/4",
-        "beats_per_bar": track.beats_per_bar,
-        "confidence": None if track.confidence is None else round(track.confidence, 3),
+        **track.summary(),
         "duration": round(analysis.duration, 3),
         "beats": [round(t, 4) for t in track.beats.tolist()],
         "downbeats": [round(t, 4) for t in track.downbeats.tolist()],
@@ -64,44 +63,19 @@ def _analyze(args: argparse.Namespace) -> None:
         )
 
 
-BATCH_SCRIPT = Path(__file__).resolve().parents[1] / "motionbeat_addon" / "batch.py"
-
-
-def write_blend(song: Path, dance_npz: Path, out: Path) -> None:
-    """Key the dance in ``dance_npz`` onto an SMPL armature with ``song`` as its sound strip.
-
-    Raises BlenderOutputError with Blender's own message if the add-on's batch script fails
-    or does not write ``out``.
-    """
-    # The script by its path with -P, not -m: nothing in the working folder (a bpy.py, a
-    # motionbeat_addon/) is importable in it; the script puts the project first itself.
-    command = [
-        sys.executable,
-        "-P",
-        str(BATCH_SCRIPT),
-        str(song),
-        "--motion",
-        str(dance_npz),
-        "--out",
-        str(out),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        raise BlenderOutputError(lines[-1] if lines else f"Blender exited with {result.returncode}")
-    if not out.is_file():
-        raise BlenderOutputError(f"{out}: Blender reported success but wrote no file")
-
-
 def _generate(args: argparse.Namespace) -> None:
+    from core.choreography.library import load_libraries
     from core.generate import generate_dances
-    from core.library import load_libraries
-    from core.motion_graph import Controls
+    from core.metrics import dance_metrics
 
     outputs = [Path(out) for out in args.out]
     for out in outputs:
         if out.suffix.lower() not in OUTPUT_SUFFIXES:
             raise MotionBeatError(f"{out}: the output must end in .npz or .blend")
+        if out.suffix.lower() == ".blend" and args.blend_writer is None:
+            raise MotionBeatError(
+                f"{out.name}: a .blend needs Blender's Python module; use the motionbeat command"
+            )
     song = Path(args.song)
     alternatives = [
         out.with_stem(f"{out.stem}_alt{k}") if k else out
@@ -120,23 +94,24 @@ def _generate(args: argparse.Namespace) -> None:
     seeds = range(args.seed, args.seed + args.alternatives)
     encoder = None
     if args.encoder:
-        from core.model.numpy_runtime import NumpyAudioEncoder
+        from core.model.numpy_encoder import NumpyAudioEncoder
 
         encoder = NumpyAudioEncoder(args.encoder)
     analysis, motions = generate_dances(
         song, seeds, args.fps, args.choreographer, library, controls, tracker=args.tracker,
         encoder=encoder,
     )  # fmt: skip
-    for alternative, (seed, motion) in enumerate(zip(seeds, motions, strict=True)):
-        for out in outputs:
-            if args.alternatives > 1:  # dance.npz, dance_alt1.npz, dance_alt2.npz, ...
-                out = out.with_stem(f"{out.stem}_alt{alternative}") if alternative else out
-            if out.suffix.lower() == ".npz":
-                motion.save_npz(out)
-            else:
-                with tempfile.TemporaryDirectory() as scratch:
-                    write_blend(song, motion.save_npz(Path(scratch) / "dance.npz"), out)
-            print(f"wrote {out}")
+    written = list(zip(seeds, motions, strict=True))
+    with written_together(alternatives) as temporaries:  # a command that fails writes nothing
+        for k, (_, motion) in enumerate(written):
+            for out in temporaries[k :: args.alternatives]:
+                if out.suffix.lower() == ".npz":
+                    motion.save_npz(out)
+                else:
+                    args.blend_writer(song, motion, out)
+    for out in alternatives:
+        print(f"wrote {out}")
+    for seed, motion in written:
         figures = dance_metrics(
             motion.joint_positions(), motion.contacts, motion.fps, motion.beats, motion.downbeats
         )
@@ -164,8 +139,8 @@ def _embed(args: argparse.Namespace) -> None:
 
 
 def _convert(args: argparse.Namespace) -> None:
-    from core.bvh import write_smpl_bvh
-    from core.retarget import load_any_motion
+    from core.motion_files.bvh import write_smpl_bvh
+    from core.motion_files.load import load_any_motion
 
     out = Path(args.out)
     if out.suffix.lower() not in (".npz", ".bvh"):
@@ -177,10 +152,10 @@ def _convert(args: argparse.Namespace) -> None:
 
 
 def _library(args: argparse.Namespace) -> None:
-    from core.library import MotionLibrary
-    from core.library_build import capture_library, cmu_library, procedural_library
+    from core.choreography.library import MotionLibrary
+    from core.choreography.library_build import capture_library, cmu_library, procedural_library
     from core.model.checkpoint import DEFAULT_MODEL, load_model
-    from core.retarget import load_any_motion
+    from core.motion_files.load import load_any_motion
 
     model = load_model(args.model or DEFAULT_MODEL, "cpu")
     parts = [procedural_library(model)] if args.procedural else []
@@ -207,6 +182,8 @@ def _library(args: argparse.Namespace) -> None:
 
 
 def _demo_song(args: argparse.Namespace) -> None:
+    from core.audio.demo_song import write_demo_song
+
     print(f"wrote {write_demo_song(args.out)}")
 
 
@@ -243,8 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="K dances, seeds SEED .. SEED+K-1 (_altN), 1 to 100",
     )  # fmt: skip
     generate.add_argument(
-        "--choreographer", choices=("v2", "v1"), default="v2",
-        help="v2: library bars chosen by MotionBeat (default); v1: the first choreographer",
+        "--choreographer", choices=(*CHOREOGRAPHERS, *CHOREOGRAPHER_ALIASES), default="library",
+        help="library: captured dance chosen by MotionBeat (default); procedural: "
+        "the procedural moves (v2 and v1, the earlier names, still work)",
     )  # fmt: skip
     generate.add_argument(
         "--library",
@@ -255,16 +233,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--encoder", help="ENCODER.npz (python -m training.export CKPT --out ENCODER.npz); "
         "default: the built-in music encoder",
     )  # fmt: skip
-    generate.add_argument("--diversity", type=options.number_in(0, 1), help="0 to 1 (default 0.3)")
     generate.add_argument(
-        "--energy", type=options.number_in(-1, 1), help="-1 (calmer) to 1 (livelier), default 0"
+        "--diversity", type=options.number_in(0, 1), help=f"0 to 1 (default {DEFAULTS.diversity})"
+    )
+    generate.add_argument(
+        "--energy",
+        type=options.number_in(-1, 1),
+        help=f"-1 (calmer) to 1 (livelier), default {DEFAULTS.energy:g}",
     )
     generate.add_argument("--prefer", action="append", default=[], help="style tag to favour")
     generate.add_argument("--avoid", action="append", default=[], help="style tag to leave out")
     generate.add_argument(
         "--stage-radius",
         type=options.number_in(0, 100),
-        help="metres of floor the dancer keeps to, 0 to 100 (default 2)",
+        help=f"metres of floor the dancer keeps to, 0 to 100 (default {DEFAULTS.stage_radius:g})",
     )
     generate.add_argument(
         "--in-place", action="store_true", help="dance on the spot: turns kept, travel removed"
@@ -311,21 +293,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, blend_writer: BlendWriter | None = None) -> int:
+    """Run one command; return its exit status. ``blend_writer(song, motion, out)`` keys a
+    dance into a ``.blend``; the add-on passes it (``motionbeat_addon.cli``, the installed
+    ``motionbeat`` command), as this package never imports bpy."""
     args = build_parser().parse_args(argv)
+    args.blend_writer = blend_writer
     try:
         args.run(args)
-    except MotionBeatError as exc:
-        print(f"motionbeat: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # an output folder that cannot be written, a full disk
-        print(
-            f"motionbeat: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr
-        )
-        return 1
-    except KeyboardInterrupt:
-        print("motionbeat: interrupted", file=sys.stderr)
-        return 130  # 128 + SIGINT, as shells report it
+    except (MotionBeatError, OSError, KeyboardInterrupt) as exc:
+        return report_error("motionbeat", exc)
     return 0
 
 

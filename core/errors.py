@@ -27,3 +27,24 @@ class ArmatureError(MotionBeatError):
 
 class ModelFileError(MotionBeatError):
     """A model checkpoint is missing, truncated, not a MotionBeat checkpoint, or unsafe to load."""
+
+
+def report_error(program: str, exc: BaseException) -> int:
+    """Print ``exc`` as the one line every command shows on stderr, ``PROGRAM: message``, and
+    return the exit status: 130 for an interrupt (128 + SIGINT, as shells report it), else 1.
+
+    Only for errors a user can act on (``MotionBeatError``, ``OSError``: an output folder that
+    cannot be written, a full disk) and Ctrl-C; anything else is a bug and keeps its traceback.
+    """
+    import sys
+
+    if isinstance(exc, KeyboardInterrupt):
+        message, status = "interrupted", 130
+    elif isinstance(exc, OSError) and not isinstance(exc, MotionBeatError):
+        message = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        status = 1
+    else:
+        lines = str(exc).strip().splitlines()
+        message, status = f"{type(exc).__name__}: {lines[-1] if lines else ''}".rstrip(": "), 1
+    print(f"{program}: {message}", file=sys.stderr)
+    return status

@@ -8,9 +8,9 @@ from typing import cast
 import bpy
 import numpy as np
 
+from core.body.skeleton import FOOT_JOINTS, JOINT_NAMES, N_JOINTS, PARENTS, rest_joint_positions
+from core.body.smpl_mesh import SmplBody
 from core.errors import ArmatureError
-from core.skeleton import FOOT_JOINTS, JOINT_NAMES, N_JOINTS, PARENTS, rest_joint_positions
-from core.smpl_body import SmplBody
 
 from .conversion import to_z_up
 

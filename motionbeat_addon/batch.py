@@ -13,7 +13,7 @@ with ``--render``: a Workbench preview with the song's audio, DIR/STEM.npz, .bvh
 the song's tempo, time signature, beats and bars, the seconds it took, or the error. A song that
 fails does not stop the others. Exit status: 0 when every song succeeded, 1 when any failed (one
 line on stderr for each), 2 for a malformed command line. ``--motion`` keys an existing dance
-into one .blend instead (``motionbeat generate --out DANCE.blend`` runs it that way).
+into one .blend instead.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ if not __package__:
 import bpy  # noqa: E402
 
 from core import options  # noqa: E402
-from core.atomic import atomic_write, check_outputs  # noqa: E402
+from core.atomic import atomic_write, check_outputs, written_together  # noqa: E402
+from core.body.motion import Motion  # noqa: E402
+from core.body.smpl_mesh import SmplBody, load_smpl_body  # noqa: E402
 from core.errors import MotionBeatError  # noqa: E402
 from core.generate import generate_dances  # noqa: E402
-from core.motion import Motion  # noqa: E402
-from core.smpl_body import SmplBody, load_smpl_body  # noqa: E402
 
 from . import register  # noqa: E402
 from .dance_scene import write_dance  # noqa: E402
@@ -87,12 +87,16 @@ def _save(path: Path) -> None:
     bpy.ops.wm.save_as_mainfile(filepath=str(path.resolve()), check_existing=False)
 
 
-def key_motion(song: Path, motion_path: Path, out: Path, beat_markers: bool) -> None:
-    """Key an existing dance (.npz) with its song into one .blend."""
-    motion = Motion.load_npz(motion_path)
+def key_dance(song: Path, motion: Motion, out: Path, beat_markers: bool = False) -> None:
+    """Key ``motion`` with its song into a fresh scene and save it as ``out``.
+
+    Raises MotionBeatError if Blender reports the file saved but it is not there.
+    """
     _fresh_scene()
     write_dance(bpy.context, motion, song.resolve(), beat_markers=beat_markers)
     _save(out)
+    if not out.is_file():
+        raise MotionBeatError(f"{out}: Blender reported it written, but it is not there")
 
 
 def dance_song(
@@ -112,11 +116,7 @@ def dance_song(
         "song": str(song),
         "dances": [],
         "duration_s": round(analysis.duration, 3),
-        "tempo_bpm": round(track.tempo_bpm, 2),
-        "time_signature": f"{track.beats_per_bar}/4",
-        "beats": len(track.beats),
-        "bars": len(track.downbeats),
-        "beat_tracker": track.tracker,
+        **track.summary(),
     }
     for alternative, (seed, motion) in enumerate(zip(seeds, motions, strict=True)):
         name = name or song.stem
@@ -174,7 +174,9 @@ def main(argv: list[str]) -> int:
     try:
         if args.motion is not None:
             check_outputs([args.song, args.motion], [args.out])
-            key_motion(args.song, args.motion, args.out, args.beat_markers)
+            motion = Motion.load_npz(args.motion)
+            with written_together([args.out]) as (out,):
+                key_dance(args.song, motion, out, args.beat_markers)
             print(f"wrote {args.out}")
             return 0
         songs = songs_in(args.song)

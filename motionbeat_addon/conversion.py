@@ -1,6 +1,7 @@
 """SMPL motion (Y-up, axis-angle) to Blender pose channels (Z-up, quaternions).
 
-The one place where SMPL's Y-up becomes Blender's Z-up. Numpy only: it runs inside Blender.
+The one place where SMPL's Y-up becomes Blender's Z-up. Numpy and scipy (which the extension
+ships): it runs inside Blender.
 
 A pose bone's rotation is local to its own rest orientation ``B`` (the 3x3 of
 ``bone.matrix_local``, armature space). For an armature whose rest pose is SMPL's, the SMPL
@@ -11,6 +12,7 @@ Z-up rotation, so that the keyed armature reproduces SMPL's forward kinematics.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 # +90 degrees about X: SMPL's up (+Y) becomes Blender's up (+Z), SMPL's front (+Z) becomes -Y,
 # which is where Blender's front view looks from.
@@ -22,49 +24,9 @@ def to_z_up(points: np.ndarray) -> np.ndarray:
     return points @ Y_UP_TO_Z_UP.T
 
 
-def axis_angle_to_quaternion(axis_angle: np.ndarray) -> np.ndarray:
-    """(..., 3) axis-angle, radians, to (..., 4) unit quaternions (w, x, y, z)."""
-    angle = np.linalg.norm(axis_angle, axis=-1, keepdims=True)
-    half = angle / 2
-    # sin(a/2)/a tends to 1/2 at small angles; its Taylor series avoids dividing by zero.
-    scale = np.where(angle > 1e-8, np.sin(half) / np.maximum(angle, 1e-8), 0.5 - angle**2 / 48)
-    return np.concatenate([np.cos(half), axis_angle * scale], axis=-1)
-
-
-def matrix_to_quaternion(matrix: np.ndarray) -> np.ndarray:
-    """A (3, 3) rotation matrix to a (4,) unit quaternion (w, x, y, z)."""
-    m = matrix
-    trace = np.trace(m)
-    if trace > 0:
-        s = 2.0 * np.sqrt(trace + 1.0)
-        q = np.array(
-            [0.25 * s, (m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s]
-        )
-    else:
-        i = int(np.argmax(np.diag(m)))
-        j, k = (i + 1) % 3, (i + 2) % 3
-        s = 2.0 * np.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
-        q = np.zeros(4)
-        q[0] = (m[k, j] - m[j, k]) / s
-        q[1 + i] = 0.25 * s
-        q[1 + j] = (m[j, i] + m[i, j]) / s
-        q[1 + k] = (m[k, i] + m[i, k]) / s
-    return q / np.linalg.norm(q)
-
-
-def quaternion_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Hamilton product of (..., 4) quaternions (w, x, y, z), broadcasting."""
-    aw, ax, ay, az = np.moveaxis(a, -1, 0)
-    bw, bx, by, bz = np.moveaxis(b, -1, 0)
-    return np.stack(
-        [
-            aw * bw - ax * bx - ay * by - az * bz,
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-        ],
-        axis=-1,
-    )
+def _wxyz(rotations: Rotation) -> np.ndarray:
+    """Blender's quaternion order (w, x, y, z) of scipy rotations, (..., 4)."""
+    return np.roll(rotations.as_quat(), 1, axis=-1)
 
 
 def same_hemisphere(quaternions: np.ndarray) -> np.ndarray:
@@ -80,11 +42,11 @@ def same_hemisphere(quaternions: np.ndarray) -> np.ndarray:
     return out
 
 
-def _bone_frames(rest_rotations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(24, 4) quaternions taking SMPL's Y-up parent frame into each bone's rest frame
-    (``B^T C``), and their conjugates, the way back."""
-    to_bone = np.stack([matrix_to_quaternion(b.T @ Y_UP_TO_Z_UP) for b in rest_rotations])
-    return to_bone, to_bone * np.array([1.0, -1.0, -1.0, -1.0])
+def _bone_frames(rest_rotations: np.ndarray, n_frames: int) -> Rotation:
+    """(n_frames * 24) rotations taking SMPL's Y-up parent frame into each bone's rest frame
+    (``B^T C``), repeated for every frame, frame-major as ``poses.reshape(-1, 3)``."""
+    to_bone = Rotation.from_matrix(np.swapaxes(rest_rotations, 1, 2) @ Y_UP_TO_Z_UP)
+    return Rotation.from_quat(np.tile(to_bone.as_quat(), (n_frames, 1)))
 
 
 def pose_channels(
@@ -98,9 +60,10 @@ def pose_channels(
     Returns ``rotation_quaternion`` (T, 24, 4) (w, x, y, z), on one hemisphere per bone, and the
     pelvis ``location`` (T, 3) in its bone's rest frame, metres.
     """
-    to_bone, from_bone = _bone_frames(rest_rotations)
-    local = axis_angle_to_quaternion(np.asarray(poses, dtype=np.float64))
-    quaternions = quaternion_multiply(quaternion_multiply(to_bone, local), from_bone)
+    n = len(poses)
+    to_bone = _bone_frames(rest_rotations, n)
+    local = Rotation.from_rotvec(np.asarray(poses, dtype=np.float64).reshape(-1, 3))
+    quaternions = _wxyz(to_bone * local * to_bone.inv()).reshape(n, -1, 4)
     location = (to_z_up(np.asarray(trans, dtype=np.float64)) - pelvis_rest_head) @ rest_rotations[0]
     return same_hemisphere(quaternions), location
 
@@ -117,14 +80,9 @@ def smpl_motion(
     the pelvis ``location``; rest_rotations, pelvis_rest_head : as ``pose_channels`` takes them.
     Returns ``poses`` (T, 24, 3) axis-angle radians and ``trans`` (T, 3) metres, SMPL, Y-up.
     """
-    to_bone, from_bone = _bone_frames(rest_rotations)
-    unit = quaternions / np.linalg.norm(quaternions, axis=-1, keepdims=True)
-    local = quaternion_multiply(quaternion_multiply(from_bone, unit), to_bone)
-    local *= np.where(local[..., :1] < 0, -1.0, 1.0)  # w >= 0: the rotation by at most pi
-    sine = np.linalg.norm(local[..., 1:], axis=-1, keepdims=True)
-    angle = 2.0 * np.arctan2(sine, local[..., :1])
-    # angle / sin(angle / 2) tends to 2 at small angles: its Taylor series avoids 0 / 0.
-    scale = np.where(sine > 1e-8, angle / np.maximum(sine, 1e-8), 2.0 + angle**2 / 12)
-    poses = local[..., 1:] * scale
+    n = len(quaternions)
+    to_bone = _bone_frames(rest_rotations, n)
+    keyed = Rotation.from_quat(np.roll(quaternions.reshape(-1, 4), -1, axis=-1))  # normalises
+    poses = (to_bone.inv() * keyed * to_bone).as_rotvec().reshape(n, -1, 3)  # angles <= pi
     trans = (location @ rest_rotations[0].T + pelvis_rest_head) @ Y_UP_TO_Z_UP
     return poses, trans

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import bpy
 
-from core.motion import Motion
-from core.smpl_body import SmplBody
+from core.body.motion import Motion
+from core.body.smpl_mesh import SmplBody
 
 from .armature import build_proxy_body, build_smpl_armature, build_smpl_body, check_smpl_armature
 from .keying import key_dance
@@ -56,7 +56,7 @@ def write_dance(
 
     motion : the dance; the scene takes its frame rate. song : the audio file it was made for
     armature : an SMPL armature to animate, or None to build one, with a proxy body or, given
-        ``body`` (``core.smpl_body.load_smpl_body``), at its joints with its mesh
+        ``body`` (``core.body.smpl_mesh.load_smpl_body``), at its joints with its mesh
     beat_markers : add a marker on every beat, not only on downbeats
     keep_previous_action : keep the armature's previous action (fake user) or let it go
     Anything that raises on the way leaves the scene and the file as they were.

@@ -4,10 +4,10 @@ The dance is read back from the armature's animation, so an export holds it as t
 it, edits included: each frame's pose channels turned back into SMPL axis-angle
 (``smpl_motion``), the foot contacts from their channels, the downbeats and beats from the
 timeline markers. ``.npz`` is MotionBeat's format; ``.bvh`` is the SMPL skeleton, Y-up
-(``core.bvh.write_smpl_bvh``): Blender's own BVH exporter writes Blender's Z-up armature space,
-which other tools (and Blender's importer) read lying on its back. FBX goes through Blender's
-exporter (``io_scene_fbx``), which converts the axes itself: the armature, its body and the
-baked animation.
+(``core.motion_files.bvh.write_smpl_bvh``): Blender's own BVH exporter writes Blender's Z-up
+armature space, which other tools (and Blender's importer) read lying on its back. FBX goes through
+Blender's exporter (``io_scene_fbx``), which converts the axes itself: the armature, its body and
+the baked animation.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from core.bvh import write_smpl_bvh
+from core.body.motion import Motion
+from core.body.skeleton import CONTACT_NAMES, JOINT_NAMES
 from core.errors import MotionBeatError
-from core.motion import Motion
-from core.skeleton import CONTACT_NAMES, JOINT_NAMES
+from core.motion_files.bvh import write_smpl_bvh
 
 from .armature import armature_data, check_smpl_armature
 from .conversion import smpl_motion

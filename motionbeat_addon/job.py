@@ -17,8 +17,8 @@ from .preferences import Assets
 
 if TYPE_CHECKING:
     from core.analysis import SongAnalysis
-    from core.motion import Motion
-    from core.motion_graph import Controls
+    from core.body.motion import Motion
+    from core.choreography.motion_graph import Controls
 
 
 def generate(
@@ -27,9 +27,9 @@ def generate(
     """``core.generate.generate_dance`` with the music encoder and motion library that the
     preferences choose. Raises MotionBeatError (ModelFileError, MotionFileError, ...)."""
     # The pipeline is read here, when a dance is generated, not when the add-on registers.
+    from core.choreography.library import load_libraries
     from core.generate import generate_dance
-    from core.library import load_libraries
-    from core.model.numpy_runtime import NumpyAudioEncoder
+    from core.model.numpy_encoder import NumpyAudioEncoder
 
     library = load_libraries(assets.motion_library) if assets.motion_library else None
     encoder = NumpyAudioEncoder(assets.music_encoder) if assets.music_encoder else None
@@ -46,9 +46,9 @@ class _Cancelled(Exception):
 class GenerationJob:
     """One song's dance, computed off the main thread.
 
-    controls : the choreography settings (``core.motion_graph.Controls``, default when None)
-    stage / progress : what the worker is doing and the share done, 0..1, for the UI
-    result : (SongAnalysis, Motion) once done without error; error : the exception otherwise
+    controls : the choreography settings (``core.choreography.motion_graph.Controls``, default when
+    None) stage / progress : what the worker is doing and the share done, 0..1, for the UI result :
+    (SongAnalysis, Motion) once done without error; error : the exception otherwise
     """
 
     song: Path

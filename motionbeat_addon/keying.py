@@ -10,8 +10,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from core.motion import Motion
-from core.skeleton import CONTACT_NAMES, JOINT_NAMES
+from core.body.motion import Motion
+from core.body.skeleton import CONTACT_NAMES, JOINT_NAMES
 
 from .armature import armature_data
 from .conversion import pose_channels

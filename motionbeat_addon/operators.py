@@ -29,7 +29,7 @@ def _smpl_body(assets: preferences.Assets, armature):
     Raises ModelFileError if the folder holds no readable SMPL model."""
     if armature is not None or not assets.smpl_folder:
         return None
-    from core.smpl_body import load_smpl_body
+    from core.body.smpl_mesh import load_smpl_body
 
     return load_smpl_body(assets.smpl_folder)
 
@@ -70,7 +70,9 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
 
     def _controls(self):
         """The choreography settings; the seed goes to ``generate_dance`` on its own."""
-        from core.motion_graph import Controls  # the pipeline loads when generating, not before
+        from core.choreography.motion_graph import (
+            Controls,  # the pipeline loads when generating, not before
+        )
 
         return Controls(diversity=self.diversity, energy=self.energy)
 

@@ -23,7 +23,7 @@ DIVERSITY: dict[str, Any] = {
     "name": "Diversity",
     "description": "How different dances of different seeds are, from 0 (the best-scoring "
     "dance) to 1",
-    "default": 0.3,  # core.motion_graph.Controls.diversity; a test holds them equal
+    "default": 0.3,  # core.choreography.motion_graph.Controls.diversity; a test holds them equal
     "min": 0.0,
     "max": 1.0,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.skeleton import JOINT_NAMES
+from core.body.skeleton import JOINT_NAMES
 
 
 def scene_snapshot(bpy) -> dict:

@@ -31,7 +31,7 @@ def real_song() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_song(tmp_path_factory) -> Path:
-    from core.demo_song import write_demo_song
+    from core.audio.demo_song import write_demo_song
 
     return write_demo_song(tmp_path_factory.mktemp("songs") / "demo song.wav")
 

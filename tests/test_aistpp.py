@@ -6,8 +6,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from core.aistpp import load_aistpp_motion, loads_arrays_pickle
 from core.errors import MotionFileError
+from core.motion_files.aistpp import load_aistpp_motion, loads_arrays_pickle
 
 
 def write_aistpp(path, n=30, scaling=100.0):

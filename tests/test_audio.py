@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from core.audio import SAMPLE_RATE, load_audio
-from core.demo_song import synthesize_demo_song
+from core.audio.decode import SAMPLE_RATE, load_audio
+from core.audio.demo_song import synthesize_demo_song
 from core.errors import AudioLoadError
 from tests.conftest import BAD_SONGS, write_tone
 
@@ -68,3 +68,39 @@ def test_an_unreadable_file_raises_a_clear_error(tmp_path):
         pytest.skip("running as a user who can read any file")
     with pytest.raises(AudioLoadError, match="locked.wav"):
         load_audio(path)
+
+
+def test_the_dance_starts_when_the_music_starts_and_stops_when_it_stops(tmp_path):
+    """Digital silence before and after the music: no beats there, the dancer still there."""
+    from core.body.motion import DEFAULT_FPS
+    from core.generate import generate_dances
+
+    groove = synthesize_demo_song(bars=6)  # 12 s at 120 BPM
+    lead, tail = 6.0, 20.0
+    song = np.concatenate(
+        [np.zeros(int(lead * SAMPLE_RATE)), groove, np.zeros(int(tail * SAMPLE_RATE))]
+    )
+    path = tmp_path / "quiet ends.wav"
+    soundfile.write(str(path), song, SAMPLE_RATE)
+    for choreographer in ("library", "procedural"):
+        analysis, (dance,) = generate_dances(path, [0], choreographer=choreographer)
+        start, end = analysis.music  # the groove's last hit rings out a second before its end
+        assert start == pytest.approx(lead, abs=0.1) and lead + 11.5 < end < lead + 13.0
+        beats = analysis.beat_track.beats
+        assert beats[0] > lead - 0.3 and beats[-1] < end + 0.3 and len(beats) >= 20
+        np.testing.assert_array_equal(dance.beats, beats)
+        speed = np.linalg.norm(np.diff(dance.joint_positions(), axis=0), axis=-1).max(axis=1)
+        frame = np.arange(len(speed)) / DEFAULT_FPS
+        assert speed[frame < lead - 1.0].max() < 1e-6, choreographer  # held, not danced
+        assert speed[frame > end + 1.0].max() < 1e-6, choreographer
+        assert speed[(frame > lead + 1) & (frame < end - 1)].mean() > 1e-3  # dances between
+
+
+@pytest.mark.parametrize("level", [0.5, -0.3])
+def test_a_constant_level_is_refused_as_no_sound(tmp_path, level):
+    from core.analysis import analyze_song
+
+    path = tmp_path / "dc.wav"
+    soundfile.write(str(path), np.full(10 * SAMPLE_RATE, level, dtype=np.float32), SAMPLE_RATE)
+    with pytest.raises(AudioLoadError, match="no sound"):
+        analyze_song(path)

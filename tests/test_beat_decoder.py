@@ -4,7 +4,8 @@ import mir_eval
 import numpy as np
 import pytest
 
-from core.beat_decoder import (
+from core.beats.beat_track import median_tempo
+from core.beats.decoder import (
     MAX_BPM,
     MIN_BPM,
     BeatStateSpace,
@@ -12,7 +13,6 @@ from core.beat_decoder import (
     decode_beats,
     music_span,
 )
-from core.beats import median_tempo
 
 FPS = 50.0
 

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from core.audio import SAMPLE_RATE, load_audio
-from core.beat_tracker import BeatNet, BeatNetConfig, log_mel_flux, track_beats_network
-from core.demo_song import DEMO_BARS, DEMO_BPM, synthesize_demo_song
+from core.audio.decode import SAMPLE_RATE, load_audio
+from core.audio.demo_song import DEMO_BARS, DEMO_BPM, synthesize_demo_song
+from core.beats.network import BeatNet, BeatNetConfig, log_mel_flux, track_beats_network
 from core.errors import ModelFileError
 from tests.conftest import SHARED_DATA, annotated_times, require_shared_data
-from training.beat_net import BeatTCN, export_beat_net
+from training.beats.network import BeatTCN
+from training.export import export_beat_net
 
 SMALL = BeatNetConfig(channels=8, dilations=(1, 2, 4))
 

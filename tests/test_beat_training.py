@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from core.beat_decoder import DOWNBEAT_PRIOR
-from core.beat_tracker import BeatNet, BeatNetConfig
+from core.beats.decoder import DOWNBEAT_PRIOR
+from core.beats.network import BeatNet, BeatNetConfig
 from tests.conftest import SHARED_DATA, require_shared_data
-from training.beat_data import (
+from training.beats.data import (
     MIN_GRID_FRACTION,
     Example,
     Variant,
@@ -20,7 +20,7 @@ from training.beat_data import (
     midi_jobs,
     rewrite_midi,
 )
-from training.train_beats import (
+from training.beats.train import (
     BeatTrainConfig,
     Crops,
     frame_targets,

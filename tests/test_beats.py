@@ -4,9 +4,9 @@ import mir_eval
 import numpy as np
 import pytest
 
-from core.audio import SAMPLE_RATE, load_audio
-from core.demo_song import DEMO_BARS, DEMO_BPM
-from core.librosa_beats import choose_downbeat_phase, track_beats
+from core.audio.decode import SAMPLE_RATE, load_audio
+from core.audio.demo_song import DEMO_BARS, DEMO_BPM
+from core.beats.librosa_tracker import choose_downbeat_phase, track_beats
 from tests.conftest import SHARED_DATA, annotated_times, require_shared_data
 
 

@@ -4,12 +4,8 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from core.bvh import read_bvh, write_smpl_bvh
-from core.cli import main
-from core.errors import MotionFileError
-from core.motion import Motion
-from core.retarget import RIGS, detect_rig, load_bvh_motion, retarget_bvh, up_to_y
-from core.skeleton import (
+from core.body.motion import Motion
+from core.body.skeleton import (
     FOOT_JOINTS,
     JOINT_INDEX,
     JOINT_NAMES,
@@ -17,6 +13,11 @@ from core.skeleton import (
     forward_kinematics,
     rest_joint_positions,
 )
+from core.cli import main
+from core.errors import MotionFileError
+from core.motion_files.bvh import read_bvh, write_smpl_bvh
+from core.motion_files.load import load_bvh_motion
+from core.motion_files.retarget import RIGS, detect_rig, retarget_bvh, up_to_y
 from tests.conftest import SHARED_DATA, require_shared_data
 
 MOTION = SHARED_DATA / "motion"

@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 from core.analysis import analyze_audio
-from core.audio import load_audio
-from core.library import default_library
+from core.audio.decode import load_audio
+from core.body.skeleton import forward_kinematics, mirror_motion
+from core.choreography.library import default_library
+from core.choreography.motion_graph import (
+    Controls,
+    choreograph_from_library,
+    plan_segments,
+    warp_factors,
+)
+from core.choreography.stitching import MAX_WARP, beat_anchors
+from core.choreography.time_warp import motion_beats
 from core.metrics import (
     beat_align_score,
     foot_skate,
@@ -16,16 +25,6 @@ from core.metrics import (
     turns_per_minute,
 )
 from core.model.embedding import embed_audio
-from core.motion_graph import (
-    MAX_WARP,
-    Controls,
-    beat_anchors,
-    choreograph_from_library,
-    plan_segments,
-    warp_factors,
-)
-from core.skeleton import forward_kinematics, mirror_motion
-from core.time_warp import motion_beats
 from tests.conftest import SHARED_DATA, require_shared_data
 from tests.test_time_warp import grid_dance
 
@@ -47,7 +46,7 @@ def test_a_dance_s_tempo_is_found_at_its_own_level_not_half_or_double(bpm):
 def test_the_salsa_is_counted_in_its_steps_of_the_count_of_eight():
     """A salsa basic (quick, quick, slow) repeats every four counts, about 1.45 s at the
     captures' 165 BPM: its grid is at one count or two, never at three."""
-    from core.retarget import load_bvh_motion
+    from core.motion_files.load import load_bvh_motion
 
     folder = require_shared_data(SHARED_DATA / "motion" / "cmu_salsa_60_61")
     for path in sorted(folder.glob("6[01]_0[1-3]_scaled.bvh")):
@@ -120,7 +119,7 @@ def test_dancing_in_place_keeps_the_turns_and_drops_the_travel(real_song_dance):
 def test_the_music_embedding_reaches_the_choice(real_song_dance, monkeypatch):
     """Without the similarity term, or with the bars' embeddings in another order, the
     choreographer chooses other segments: MotionBeat, not only energy and transitions, picks."""
-    import core.motion_graph as motion_graph
+    import core.choreography.motion_graph as motion_graph
 
     analysis, embedding = real_song_dance
     library = default_library()

@@ -4,36 +4,35 @@ import numpy as np
 import pytest
 
 from core.analysis import SongAnalysis
-from core.audio import audio_duration
-from core.beats import BeatTrack
-from core.choreographer import (
+from core.audio.decode import audio_duration
+from core.beats.beat_track import BeatTrack
+from core.body.skeleton import FOOT_JOINTS, LEGS, forward_kinematics
+from core.choreography.bars import bar_grid
+from core.choreography.moves import MOVE_BEATS, PROCEDURAL_MOVES
+from core.choreography.procedural import (
     FEET,
-    LEGS,
     NEUTRAL_ANKLES,
     ankle_spots,
-    bar_grid,
     choreograph,
     key_channels,
     pose_from_channels,
     sample_channels,
 )
 from core.metrics import beat_hit_rate, foot_skate
-from core.moves import BEATS_PER_BAR, LIBRARY
-from core.skeleton import FOOT_JOINTS, forward_kinematics
 from tests.conftest import SHARED_DATA, annotated_times, require_shared_data
 
 
 def regular_song(bpm=120.0, duration=20.0, first_beat=0.3, first_downbeat_index=1) -> SongAnalysis:
     beats = np.arange(first_beat, duration, 60.0 / bpm)
-    track = BeatTrack(bpm, beats, beats[first_downbeat_index::4], 4)
+    track = BeatTrack(beats, 4, first_downbeat_index, tracker="given")
     return SongAnalysis(duration, track)
 
 
 def test_library_has_at_least_twelve_distinct_moves_with_a_key_on_every_beat():
-    names = {move.name.removesuffix("_mirrored") for move in LIBRARY}
+    names = {move.name.removesuffix("_mirrored") for move in PROCEDURAL_MOVES}
     assert len(names) >= 12
-    for move in LIBRARY:
-        assert set(range(BEATS_PER_BAR)) <= {int(b) for b in move.kinematic_beats}, move.name
+    for move in PROCEDURAL_MOVES:
+        assert set(range(MOVE_BEATS)) <= {int(b) for b in move.kinematic_beats}, move.name
         rows = key_channels([move])[1]
         assert np.all(np.abs(np.diff(rows[:-1], axis=0)).max(axis=1) > 1e-3), (
             f"{move.name} has two identical keys in a row: no motion, no kinematic beat"
@@ -42,7 +41,7 @@ def test_library_has_at_least_twelve_distinct_moves_with_a_key_on_every_beat():
 
 def test_bar_grid_starts_on_a_downbeat_and_covers_the_song_in_whole_bars():
     song = regular_song()
-    grid = bar_grid(song.beat_track, song.duration)
+    grid = bar_grid(song.beat_track, *song.music)
     assert grid.beat_times[0] <= 0.0 < grid.beat_times[4]
     assert grid.beat_times[-1] >= song.duration
     assert (len(grid.beat_times) - 1) % 4 == 0
@@ -56,7 +55,7 @@ def test_bar_grid_starts_on_a_downbeat_and_covers_the_song_in_whole_bars():
 def test_every_move_keeps_its_feet_on_their_ik_targets():
     """All moves in a row: IK reaches every ankle target (no leg overstretched) and no foot
     joint goes below 2 cm (the floor is at 0)."""
-    key_beats, keys = key_channels(list(LIBRARY))
+    key_beats, keys = key_channels(list(PROCEDURAL_MOVES))
     channels = sample_channels(key_beats, keys, np.linspace(0, key_beats[-1], 3000))
     poses, trans = pose_from_channels(channels)
     joints, _ = forward_kinematics(poses, trans)
@@ -122,6 +121,6 @@ def test_most_music_beats_get_a_kinematic_beat_on_annotated_songs(song):
     duration = audio_duration(folder / song["audio"])
     beats, downbeats = annotated_times(song["beats"]), annotated_times(song["downbeats"])
     beats, downbeats = beats[beats < duration], downbeats[downbeats < duration]
-    track = BeatTrack(float(song["bpm"]), beats, downbeats, int(song["beats_per_bar"]))
+    track = BeatTrack.given(beats, downbeats, int(song["beats_per_bar"]))
     motion = choreograph(SongAnalysis(duration, track), fps=30, seed=0)
     assert beat_hit_rate(motion.joint_positions(), 30, beats) >= 0.75

@@ -1,7 +1,7 @@
 import numpy as np
 
-from core.contacts import detect_foot_contacts
-from core.skeleton import FOOT_JOINTS, forward_kinematics
+from core.body.contacts import detect_foot_contacts
+from core.body.skeleton import FOOT_JOINTS, forward_kinematics
 
 
 def standing_joints(n=30):

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from core.analysis import analyze_audio
-from core.audio import load_audio
-from core.choreographer import rank_shares
-from core.library import built_in_library, default_library
+from core.audio.decode import load_audio
+from core.choreography.bars import rank_shares
+from core.choreography.library import built_in_library, default_library
+from core.choreography.motion_graph import Controls, plan_segments
 from core.model.embedding import embed_audio
-from core.motion_graph import Controls, plan_segments
 from tests.conftest import SHARED_DATA, require_shared_data
 
 NOISE = (

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from training.evaluate import jitter_discrimination, non_overlapping, recall_at_k
+from training.encoder.evaluate import jitter_discrimination, non_overlapping, recall_at_k
 
 
 def test_recall_counts_the_rank_of_the_true_match():

@@ -14,11 +14,11 @@ import pytest
 import soundfile
 from scipy.spatial.transform import Rotation
 
-from core.audio import SAMPLE_RATE
-from core.demo_song import synthesize_demo_song
+from core.audio.decode import SAMPLE_RATE
+from core.audio.demo_song import synthesize_demo_song
+from core.body.motion import Motion
+from core.body.skeleton import JOINT_NAMES
 from core.generate import generate_dance
-from core.motion import Motion
-from core.skeleton import JOINT_NAMES
 from motionbeat_addon.conversion import to_z_up
 from tests.blender_helpers import evaluated_joint_positions
 from tests.blender_scripts.dance_plan import dance_plan
@@ -96,7 +96,7 @@ def test_zip_holds_the_addon_and_its_wheels_and_no_tests(linux_zip):
     core_wheel = next(n for n in names if n.startswith("wheels/motionbeat_core"))
     with zipfile.ZipFile(linux_zip).open(core_wheel) as fh:
         core_names = zipfile.ZipFile(fh).namelist()
-    assert "core/model/weights/beat_tracker.npz" in core_names
+    assert "core/weights/beat_tracker.npz" in core_names
     assert not any(n.endswith(".pt") for n in core_names)  # torch checkpoints stay out
 
 
@@ -106,15 +106,15 @@ def test_extension_generates_in_a_python_with_only_bpy(
     """The zip installed the way a user installs it, into a Python with none of the project's
     dependencies (with bpy 4.2, numpy 2, where the project has 1.26), makes the very dance the
     CLI makes: the same segment choices, poses within 1e-4 rad, root within 1e-5 m."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     probe = "import importlib.util as u; print([m for m in %r if u.find_spec(m)])"
     found = subprocess.run(
         [str(bpy_only_python), "-c", probe % (HEAVY_PACKAGES,)],
-        capture_output=True, text=True, cwd=tmp_path, check=True,
+        capture_output=True, text=True, cwd=tmp_path, check=True, env=env,
     )  # fmt: skip
     assert found.stdout.strip() == "[]"
     out = tmp_path / "real song.blend"
     user_folder = tmp_path / "blender user"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [
             str(bpy_only_python),
@@ -240,7 +240,14 @@ def test_batch_keys_an_existing_dance_and_fails_cleanly_on_a_bad_one(demo_song, 
 def test_cli_blend_output_reproduces_the_npz_dance(demo_song, tmp_path):
     npz, blend = tmp_path / "dance.npz", tmp_path / "dance.blend"
     result = run(
-        "-m", "core.cli", "generate", str(demo_song), "--out", str(npz), "--out", str(blend)
+        "-m",
+        "motionbeat_addon.cli",
+        "generate",
+        str(demo_song),
+        "--out",
+        str(npz),
+        "--out",
+        str(blend),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert_reproduces(open_blend(blend), Motion.load_npz(npz), n_samples=10)

@@ -8,8 +8,8 @@ import pytest
 
 from core.errors import MotionFileError
 from core.model.config import MotionBeatConfig
-from training.data import featurize
-from training.file_pairs import file_pair, file_pair_sources
+from training.encoder.pairs.files import file_pair, file_pair_sources
+from training.encoder.windows import featurize
 
 
 def aistpp_motion(path, seconds, fps=60):

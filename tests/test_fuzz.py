@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.spatial.transform import Rotation
 
-from core.bvh import parse_bvh, write_smpl_bvh
-from core.contacts import detect_foot_contacts
+from core.body.contacts import detect_foot_contacts
+from core.body.motion import Motion
+from core.body.skeleton import JOINT_NAMES, forward_kinematics
 from core.errors import MotionFileError
-from core.motion import Motion
-from core.skeleton import JOINT_NAMES, forward_kinematics
+from core.motion_files.bvh import parse_bvh, write_smpl_bvh
 from tests.conftest import ROOT
 
 FUZZ_SECONDS = 20  # per parser, in CI: a bounded run, not a campaign

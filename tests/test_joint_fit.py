@@ -4,11 +4,16 @@ import numpy as np
 import pytest
 
 from core.analysis import SongAnalysis
-from core.beats import BeatTrack
-from core.choreographer import choreograph
-from core.joint_fit import bone_direction_error, fit_smpl_to_joints
-from core.skeleton import PARENTS, forward_kinematics
-from core.tang2018 import FITTED_BONES, fit_tang2018_clips, load_tang2018_joints, smpl_targets
+from core.beats.beat_track import BeatTrack
+from core.body.skeleton import PARENTS, forward_kinematics
+from core.choreography.procedural import choreograph
+from core.motion_files.joint_fit import bone_direction_error, fit_smpl_to_joints
+from core.motion_files.tang2018 import (
+    FITTED_BONES,
+    fit_tang2018_clips,
+    load_tang2018_joints,
+    smpl_targets,
+)
 from tests.conftest import SHARED_DATA, require_shared_data
 
 TANG = SHARED_DATA / "paired" / "tang2018"
@@ -17,7 +22,7 @@ ALL_BONES = [(PARENTS[j], j) for j in range(1, 24)]
 
 def test_fit_recovers_an_smpl_dance_from_its_own_joint_positions():
     beats = np.arange(0.2, 4.0, 0.5)
-    dance = choreograph(SongAnalysis(4.0, BeatTrack(120.0, beats, beats[::4], 4)), fps=30, seed=2)
+    dance = choreograph(SongAnalysis(4.0, BeatTrack(beats, 4, 0, tracker="given")), fps=30, seed=2)
     joints = dance.joint_positions()
     poses, trans = fit_smpl_to_joints(joints, ALL_BONES, iterations=300)
     fitted, _ = forward_kinematics(poses, trans)

@@ -1,8 +1,8 @@
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from core.leg_ik import solve_leg
-from core.skeleton import JOINT_INDEX, REST_OFFSETS
+from core.body.leg_ik import solve_leg
+from core.body.skeleton import JOINT_INDEX, REST_OFFSETS
 
 HIP, KNEE, ANKLE = (JOINT_INDEX[n] for n in ("left_hip", "left_knee", "left_ankle"))
 

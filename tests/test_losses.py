@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from training.losses import (
+from training.encoder.losses import (
     bar_accent_distance,
     embodied_contrastive_loss,
     soft_dtw,

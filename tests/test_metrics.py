@@ -1,14 +1,18 @@
 import numpy as np
 import pytest
 
+from core.body.skeleton import FOOT_JOINTS
 from core.metrics import (
     beat_align_score,
     beat_hit_rate,
+    diversity,
     foot_skate,
+    geometric_features,
     kinematic_beats,
+    kinetic_features,
+    local_maxima,
     physical_foot_contact,
 )
-from core.skeleton import FOOT_JOINTS
 
 
 def pulsing_joints(stop_frames, n=120):
@@ -68,6 +72,7 @@ def test_foot_skate_is_the_contact_speed_in_cm_per_s():
 def test_motion_figures_have_their_known_answers():
     """A still pose holds every frame; a pelvis sliding 1 m/s travels 60 m a minute; hips
     turning once a second make 60 turns a minute; a set is at distance 0 from itself."""
+    from core.body.skeleton import rest_joint_positions
     from core.metrics import (
         diagonal_frechet_distance,
         hold_share,
@@ -75,7 +80,6 @@ def test_motion_figures_have_their_known_answers():
         travel_per_minute,
         turns_per_minute,
     )
-    from core.skeleton import rest_joint_positions
 
     fps, n = 30.0, 300
     still = np.repeat(rest_joint_positions()[None], n, axis=0)
@@ -92,3 +96,56 @@ def test_motion_figures_have_their_known_answers():
     features = np.random.default_rng(0).normal(size=(20, 5))
     assert diagonal_frechet_distance(features, features) == 0.0
     assert diagonal_frechet_distance(features + 1.0, features) > 1.0
+
+
+def test_local_maxima_are_scipy_s_find_peaks_including_plateaus():
+    from scipy.signal import find_peaks
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 3, 7, 200):
+        for _ in range(50):
+            for x in (rng.integers(0, 3, n).astype(float), rng.normal(size=n)):
+                np.testing.assert_array_equal(local_maxima(x), find_peaks(x)[0])
+
+
+def test_a_still_body_has_no_kinetic_energy_and_a_steady_glide_only_horizontal():
+    still = np.zeros((50, 24, 3))
+    np.testing.assert_array_equal(kinetic_features(still, 30.0), 0.0)
+    glide = still.copy()
+    glide[..., 0] = np.arange(50)[:, None] / 30.0  # 1 m/s along x, no acceleration
+    features = kinetic_features(glide, 30.0).reshape(24, 3)
+    np.testing.assert_allclose(features[:, 0], 0.5)  # (1 m/s)^2 / 2
+    np.testing.assert_allclose(features[:, 1:], 0.0, atol=1e-9)
+
+
+def test_geometric_features_are_shares_of_frames():
+    from core.body.skeleton import JOINT_INDEX, forward_kinematics
+
+    joints, _ = forward_kinematics(np.zeros((10, 24, 3)), np.zeros((10, 3)))
+    raised = joints.copy()
+    raised[5:, JOINT_INDEX["left_wrist"], 1] += 1.0  # above the head in half the frames
+    rest, half = geometric_features(joints), geometric_features(raised)
+    assert rest.shape == (16,) and rest[0] == 0.0 and half[0] == 0.5
+    assert np.all((0 <= half) & (half <= 1))
+
+
+def test_diversity_is_zero_for_identical_dances_and_grows_with_their_spread():
+    same = np.ones((4, 3))
+    assert diversity(same) == 0.0 and diversity(same[:1]) == 0.0
+    features = np.array([[0.0], [1.0]])
+    reference = np.array([[0.0], [2.0]])  # deviation 1: the two are one standard unit apart
+    assert diversity(features, reference) == pytest.approx(1.0, rel=1e-6)
+    assert diversity(2 * features, reference) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_a_perfect_beat_estimate_scores_one_and_a_shifted_one_less():
+    from core.beats.beat_track import BeatTrack
+    from training.beats.evaluate import scores
+
+    beats = np.arange(6.0, 60.0, 0.5)
+    entry = {"beats": beats.tolist(), "downbeats": beats[::4].tolist(), "beats_per_bar": 4}
+    perfect = scores(BeatTrack(beats, 4, 0, "given"), entry)
+    assert perfect["beat_f"] == 1.0 and perfect["downbeat_f"] == 1.0 and perfect["meter_acc"] == 1
+    assert perfect["tempo_acc"] == 1.0 and perfect["cmlt"] == 1.0
+    off_beat = scores(BeatTrack(beats + 0.25, 4, 1, "given"), entry)
+    assert off_beat["beat_f"] == 0.0 and off_beat["downbeat_f"] == 0.0

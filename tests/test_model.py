@@ -179,7 +179,7 @@ def test_switching_contact_guidance_off_removes_it():
 def test_the_librosa_front_end_feeds_onset_chroma_and_mfccs_to_the_same_motion_encoder(
     demo_song,
 ):
-    from core.audio import load_audio
+    from core.audio.decode import load_audio
     from core.model.tokens import audio_frames, log_mel
 
     mel_config = MotionBeatConfig()

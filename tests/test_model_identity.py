@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
+from core.choreography.library import built_in_library, default_library
 from core.errors import MotionFileError
-from core.library import built_in_library, default_library
 from core.model.checkpoint import DEFAULT_MODEL, load_model
 from core.model.network import TorchAudioEncoder
-from core.model.numpy_runtime import NumpyAudioEncoder, default_audio_encoder
+from core.model.numpy_encoder import NumpyAudioEncoder, default_audio_encoder
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from core.body.motion import Motion
 from core.errors import MotionFileError
-from core.motion import Motion
 
 
 def random_motion(n=20, fps=30.0, seed=0):

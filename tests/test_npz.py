@@ -7,9 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 
+from core.body.motion import Motion
+from core.choreography.library import MotionLibrary
 from core.errors import MotionFileError
-from core.library import MotionLibrary
-from core.motion import Motion
 from core.npz import read_npz
 
 LOADERS = {"motion": Motion.load_npz, "library": MotionLibrary.load}

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-import training.pretrain as pretrain
+import training.encoder.pretrain as pretrain
 from core.model.checkpoint import read_checkpoint
 from core.model.config import MotionBeatConfig
 from core.model.network import MotionBeat
 from tests.conftest import ROOT
-from training.pretrain import TrainConfig, TrainingError, to_tensors, train, training_losses
+from training.encoder.pretrain import TrainConfig, to_tensors, train, training_losses
+from training.runs import TrainingError
 
 TINY_MODEL = {"width": 32, "heads": 2, "audio_layers": 1, "motion_layers": 1, "embed_dim": 16}
 NO_DROPOUT = {**TINY_MODEL, "dropout": 0.0}  # nothing random in the forward pass
@@ -95,7 +96,7 @@ def test_resume_refuses_a_checkpoint_of_another_model(config, tmp_path):
 
 
 def write_toml(path, config):
-    """``config`` as the TOML file ``training.pretrain --config`` reads."""
+    """``config`` as the TOML file ``training.encoder.pretrain --config`` reads."""
     train_table = {k: v for k, v in asdict(config).items() if k != "model"}
     path.write_text(
         "[train]\n"
@@ -120,7 +121,7 @@ def test_a_kill_during_a_checkpoint_write_resumes_from_the_last_whole_one(config
     toml = write_toml(tmp_path / "train.toml", config)
     killer = ROOT / "tests" / "fault_scripts" / "kill_in_checkpoint_write.py"
     straight = run_pretrain(
-        "-m", "training.pretrain", "--out", str(tmp_path / "a"), "--config", str(toml)
+        "-m", "training.encoder.pretrain", "--out", str(tmp_path / "a"), "--config", str(toml)
     )
     assert straight.returncode == 0, straight.stderr[-3000:]
 
@@ -159,7 +160,7 @@ def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_pa
             "--nproc_per_node=2",
             "--standalone",
             "-m",
-            "training.pretrain",
+            "training.encoder.pretrain",
             "--out",
             str(tmp_path / "run"),
             "--config",
@@ -224,10 +225,10 @@ BAD_CONFIGS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
-@pytest.mark.parametrize("trainer", ["training.pretrain", "training.train_beats"])
+@pytest.mark.parametrize("trainer", ["training.encoder.pretrain", "training.beats.train"])
 def test_a_bad_config_is_refused_with_one_line_naming_the_setting(tmp_path, case, trainer):
     text, named = BAD_CONFIGS[case]
-    if trainer == "training.train_beats" and "width" in text:
+    if trainer == "training.beats.train" and "width" in text:
         text = text.replace("width", "channels")
         named = named.replace("width", "channels")
     toml = tmp_path / "bad.toml"
@@ -241,7 +242,7 @@ def test_a_bad_config_is_refused_with_one_line_naming_the_setting(tmp_path, case
 def test_a_missing_config_is_one_line(tmp_path):
     missing = tmp_path / "missing.toml"
     result = run_pretrain(
-        "-m", "training.pretrain", "--out", str(tmp_path), "--config", str(missing)
+        "-m", "training.encoder.pretrain", "--out", str(tmp_path), "--config", str(missing)
     )
     assert (
         result.returncode == 1

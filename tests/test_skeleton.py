@@ -1,7 +1,7 @@
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from core.skeleton import (
+from core.body.skeleton import (
     JOINT_INDEX,
     JOINT_NAMES,
     N_JOINTS,

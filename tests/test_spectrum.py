@@ -4,14 +4,14 @@ import librosa
 import numpy as np
 import pytest
 
-from core.analysis import rms_loudness
-from core.demo_song import synthesize_demo_song
-from core.spectrum import (
+from core.audio.demo_song import SAMPLE_RATE, synthesize_demo_song
+from core.audio.spectrum import (
     mel_filterbank,
     mel_spectrogram,
     n_frames,
     onset_strength,
     power_to_db,
+    rms_loudness,
     stft_magnitude,
 )
 
@@ -54,7 +54,7 @@ def test_mel_spectrogram_and_onset_strength_are_librosa_s():
 
 def test_rms_loudness_is_librosa_s():
     y = synthesize_demo_song(bars=2)[:50001]
-    rms, times = rms_loudness(y)
+    rms, times = rms_loudness(y, SAMPLE_RATE)
     expected = librosa.feature.rms(y=y)[0]
     np.testing.assert_allclose(rms, expected, atol=1e-6)
     np.testing.assert_allclose(times, librosa.frames_to_time(np.arange(len(expected))))

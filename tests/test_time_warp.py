@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 
 from core.analysis import SongAnalysis
-from core.beats import BeatTrack
-from core.choreographer import choreograph
+from core.beats.beat_track import BeatTrack
+from core.choreography.procedural import choreograph
+from core.choreography.time_warp import motion_beats, warp_onto_beats
 from core.metrics import beat_align_score, beat_hit_rate
-from core.time_warp import motion_beats, warp_onto_beats
 from tests.conftest import SHARED_DATA, require_shared_data
 
 
 def grid_dance(bpm: float, seconds: float = 20.0, seed: int = 0):
     beats = np.arange(0.5, seconds, 60.0 / bpm)
-    return choreograph(SongAnalysis(seconds, BeatTrack(bpm, beats, beats[::4], 4)), seed=seed)
+    return choreograph(SongAnalysis(seconds, BeatTrack(beats, 4, 0, tracker="given")), seed=seed)
 
 
 def test_the_beats_of_a_dance_on_a_grid_are_found_on_the_grid():
@@ -46,7 +46,7 @@ def test_real_capture_warped_onto_a_grid_is_in_time_with_it():
     """Over every third CMU capture file, the warped dances score a higher BAS on the grid they
     were warped onto than half a beat off it (``benchmarks/retarget.py`` prints the figures
     per rig). Single clips vary: some have too few clear stops for their beats to be found."""
-    from core.retarget import load_bvh_motion
+    from core.motion_files.load import load_bvh_motion
 
     motion_folder = require_shared_data(SHARED_DATA / "motion")
     files = sorted(motion_folder.glob("cmu_subject05_bvh/05/*.bvh"))
@@ -66,7 +66,7 @@ def test_real_capture_warped_onto_a_grid_is_in_time_with_it():
 
 def test_pseudo_pairs_hold_out_whole_takes_and_match_music_to_dance():
     from core.model.config import MotionBeatConfig
-    from training.pseudo_pairs import _take, pseudo_pair, pseudo_pair_sources
+    from training.encoder.pairs.pseudo import _take, pseudo_pair, pseudo_pair_sources
 
     require_shared_data()
     train, validation = pseudo_pair_sources()

@@ -1,59 +1,8 @@
-"""Ablations: the full model against each mechanism taken away, trained and scored alike.
+"""The old name of ``training.encoder.ablate``: ``python -m training.ablate`` still runs it."""
 
-    python -m training.ablate --config training/configs/default.toml --steps 600 --out DIR
+import sys
 
-Trains each variant for ``--steps`` steps from the same config and seed, then scores all of them
-on the same held-out synthetic pairs (``training.evaluate``) and prints one table.
-"""
-
-from __future__ import annotations
-
-import argparse
-from dataclasses import replace
-from pathlib import Path
-
-from core.model.checkpoint import load_model, resolve_device
-from training.evaluate import evaluate
-from training.pretrain import TrainConfig, train, training_windows
-
-VARIANTS: dict[str, dict] = {
-    "full": {},
-    "without phase rotation": {"model": {"phase_rotation": False}},
-    "without contact guidance": {"model": {"contact_guidance": False}},
-    "without extra negatives": {"extra_negatives": False},
-    "without SRAL": {"sral_weight": 0.0},
-}
-
-
-def variant(base: TrainConfig, change: dict, steps: int) -> TrainConfig:
-    settings = {k: v for k, v in change.items() if k != "model"}
-    model = {**base.model, **change.get("model", {})}
-    return replace(base, steps=steps, checkpoint_every=steps, model=model, **settings)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", type=Path, help="the training TOML the variants start from")
-    parser.add_argument("--steps", type=int, default=600)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    args = parser.parse_args()
-    base = TrainConfig.from_toml(args.config)
-    device = resolve_device(args.device)
-    rows = {}
-    for name, change in VARIANTS.items():
-        config = variant(base, change, args.steps)
-        run = args.out / name.replace(" ", "_")
-        train(config, run, device_name=device.type)
-        model = load_model(run / "checkpoint.pt", device)
-        _, validation = training_windows(config, model.config)
-        rows[name] = evaluate(model, validation, device)
-    columns = list(rows["full"])
-    print(f"{args.steps} steps each, seed {base.seed}")
-    print(f"| variant | {' | '.join(columns)} |\n|---|{'---|' * len(columns)}")
-    for name, figures in rows.items():
-        print(f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in columns) + " |")
-
+from training.encoder.ablate import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -17,8 +17,9 @@ from core.atomic import atomic_write
 from core.errors import ModelFileError, MotionBeatError
 from core.model.config import MotionBeatConfig
 from core.model.network import MotionBeat
+from core.weights import WEIGHTS
 
-DEFAULT_MODEL = Path(__file__).resolve().parent / "weights" / "motionbeat_default.pt"
+DEFAULT_MODEL = WEIGHTS / "motionbeat_default.pt"
 
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: dict) -> Path:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.body.skeleton import N_JOINTS
 from core.config_dict import DictConfig
-from core.skeleton import N_JOINTS
 
-CONTACT_CHANNELS = 4
+N_CONTACTS = 4
 N_MFCC = 20  # librosa's default
 
 
@@ -22,7 +22,8 @@ class MotionBeatConfig(DictConfig):
     audio_front_end : "mel" (scaled log-mel, the model) or "librosa" (onset strength, chroma and
         MFCCs per frame: the hand-made-features baseline of the evaluation)
     sub_beat_steps : frames per beat token after resampling each beat to a fixed length
-    beats_per_bar : bar length in beats, for bar phase
+    beats_per_bar : bar length in beats of the training windows (4/4 pairs); a song's bar phase
+        follows its own meter (``BeatTrack.beats_per_bar``)
     width, heads, audio_layers, motion_layers, dropout : the transformer encoders
     harmonics : bar-phase rotation harmonics k (angles 2*pi*k*phase), cycled over half the
         rotated channel pairs; the other half rotate by token index (RoPE, base ``index_base``)
@@ -57,12 +58,14 @@ class MotionBeatConfig(DictConfig):
     @property
     def motion_features(self) -> int:
         """Per-frame motion features: root-relative joints, joint velocities, contacts."""
-        return N_JOINTS * 3 * 2 + CONTACT_CHANNELS
+        return N_JOINTS * 3 * 2 + N_CONTACTS
 
     def token_settings(self) -> dict:
         """The fields that shape the tokens (and so a feature cache); the rest shape the model."""
         names = ("sample_rate", "hop_length", "n_mels", "sub_beat_steps", "beats_per_bar")
         settings = {name: getattr(self, name) for name in names}
-        if self.audio_front_end != "mel":  # older caches and checkpoints predate the field
+        # Only when not the default: the feature caches made before the field existed (keyed by
+        # these settings) stay valid for the model's own front end.
+        if self.audio_front_end != "mel":
             settings["audio_front_end"] = self.audio_front_end
         return settings

@@ -1,6 +1,6 @@
 """Embedding a song with the MotionBeat music encoder: per beat, per bar and for the clip.
 
-Numpy only. The encoder is the shipped numpy runtime (``core.model.numpy_runtime``) unless the
+Numpy only. The encoder is the shipped numpy runtime (``core.model.numpy_encoder``) unless the
 caller passes another with the same ``encode`` (``core.model.network.TorchAudioEncoder`` for a
 checkpoint or a GPU), so the same song gives the same embedding in Blender and outside it.
 """
@@ -16,18 +16,20 @@ import numpy as np
 
 from core.analysis import find_beats
 from core.atomic import atomic_write
-from core.audio import load_audio
-from core.beats import BeatTrack
+from core.audio.decode import SAMPLE_RATE, load_audio
+from core.beats.beat_track import BeatTrack
+from core.errors import ModelFileError
 from core.model.config import MotionBeatConfig
-from core.model.numpy_runtime import default_audio_encoder
+from core.model.numpy_encoder import default_audio_encoder
 from core.model.tokens import audio_tokens, bar_starts
 
 
 class AudioEncoder(Protocol):
     """A music encoder: ``NumpyAudioEncoder`` (the shipped runtime) or ``TorchAudioEncoder``.
 
-    config : the model's ``MotionBeatConfig``; model_id : ``numpy_runtime.model_id`` of its
+    config : the model's ``MotionBeatConfig``; model_id : ``numpy_encoder.model_id`` of its
     weights; encode(mel (N, S, n_mels), bar_phase (N,)) -> clip (E,), beats (N, E), unit.
+    ``embed_audio`` feeds it ``audio_tokens`` of a song at ``SAMPLE_RATE``.
     """
 
     config: MotionBeatConfig
@@ -82,17 +84,25 @@ def embed_song(song: str | os.PathLike, encoder: AudioEncoder | None = None) -> 
     Raises AudioLoadError or BeatTrackingError as ``core.analysis`` does.
     """
     encoder = encoder or default_audio_encoder()
-    y = load_audio(song, sr=encoder.config.sample_rate)
+    y = load_audio(song)
     return embed_audio(y, find_beats(y), encoder)
 
 
 def embed_audio(
     y: np.ndarray, track: BeatTrack, encoder: AudioEncoder | None = None
 ) -> SongEmbedding:
-    """``embed_song`` of decoded samples (n,) float32 mono at the encoder's sample rate, on
-    beats already tracked. encoder : the shipped numpy encoder by default."""
+    """``embed_song`` of decoded samples (n,) float32 mono at ``SAMPLE_RATE``, on beats
+    already tracked (their meter sets the tokens' bar phase). encoder : the shipped numpy
+    encoder by default. Raises ModelFileError if the encoder reads another sample rate."""
     encoder = encoder or default_audio_encoder()
-    tokens = audio_tokens(y, track.beats, track.first_downbeat_index, encoder.config)
+    if encoder.config.sample_rate != SAMPLE_RATE:  # its tokens would be timed wrongly
+        raise ModelFileError(
+            f"the music encoder reads {encoder.config.sample_rate} Hz audio; songs are decoded "
+            f"at {SAMPLE_RATE} Hz"
+        )
+    tokens = audio_tokens(
+        y, track.beats, track.first_downbeat_index, track.beats_per_bar, encoder.config
+    )
     clip, beats = encoder.encode(tokens.mel, tokens.bar_phase)
     return SongEmbedding(
         beats=beats,

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.model.config import MotionBeatConfig
-from core.model.numpy_runtime import audio_arrays, model_id
+from core.model.numpy_encoder import audio_arrays, model_id
 from core.model.phase_rotation import rotate_pairs, rotation_angles
 from core.model.tokens import bar_starts
 

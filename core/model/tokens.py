@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.audio.spectrum import mel_spectrogram, onset_strength, power_to_db
 from core.model.config import N_MFCC, MotionBeatConfig
-from core.spectrum import mel_spectrogram, onset_strength, power_to_db
 
 N_FFT = 2048  # librosa's default, which the model was trained with
 ONSET_MEL_BANDS = 128  # librosa.onset.onset_strength's default
@@ -98,7 +98,7 @@ class MotionTokens:
 def log_mel(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
     """Scaled log-mel spectrogram: (frames, n_mels) float32 at ``hop_length``: the mel power in
     dB below its peak, floored at -80 (librosa's melspectrogram and power_to_db, in numpy:
-    ``core.spectrum``), over ``MEL_DB_SCALE``, plus 1."""
+    ``core.audio.spectrum``), over ``MEL_DB_SCALE``, plus 1."""
     power = mel_spectrogram(y, config.sample_rate, N_FFT, config.hop_length, config.n_mels)
     return (power_to_db(power) / MEL_DB_SCALE + 1.0).astype(np.float32)
 
@@ -134,17 +134,17 @@ def audio_tokens(
     y: np.ndarray,
     beat_times: np.ndarray,
     first_downbeat_index: int,
+    beats_per_bar: int,
     config: MotionBeatConfig,
     mel_frames: np.ndarray | None = None,
 ) -> AudioTokens:
     """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)
-    mel_frames : ``audio_frames(y, config)`` when the caller has it already."""
+    seconds; first_downbeat_index, beats_per_bar : the song's bars (``BeatTrack``), which set
+    the bar phase; mel_frames : ``audio_frames(y, config)`` when the caller has it already."""
     rate = config.sample_rate / config.hop_length
     frames = audio_frames(y, config) if mel_frames is None else mel_frames
     mel = beat_synchronous(frames, rate, beat_times, config.sub_beat_steps)
-    return AudioTokens(
-        mel, bar_phase(len(mel), first_downbeat_index, config.beats_per_bar), beat_times
-    )
+    return AudioTokens(mel, bar_phase(len(mel), first_downbeat_index, beats_per_bar), beat_times)
 
 
 def onset_tokens(y: np.ndarray, beat_times: np.ndarray, config: MotionBeatConfig) -> np.ndarray:

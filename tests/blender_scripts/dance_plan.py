@@ -11,11 +11,11 @@ from dataclasses import replace
 import numpy as np
 
 from core.analysis import analyze_audio
-from core.audio import load_audio
+from core.audio.decode import load_audio
+from core.choreography.library import default_library
+from core.choreography.motion_graph import Controls, plan_segments
 from core.generate import generate_dance
-from core.library import default_library
 from core.model.embedding import embed_audio
-from core.motion_graph import Controls, plan_segments
 
 
 def dance_plan(song: str, seed: int) -> dict[str, np.ndarray]:

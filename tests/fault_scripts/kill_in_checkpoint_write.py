@@ -1,4 +1,4 @@
-"""Run ``training.pretrain`` and SIGKILL the process halfway through writing a checkpoint.
+"""Run ``training.encoder.pretrain`` and SIGKILL the process halfway through writing a checkpoint.
 
     python kill_in_checkpoint_write.py N PRETRAIN_ARGS...
 
@@ -14,7 +14,7 @@ import sys
 import torch
 
 import core.model.checkpoint as checkpoint
-from training.pretrain import main
+from training.encoder.pretrain import main
 
 real_save = torch.save
 writes = {"n": 0}

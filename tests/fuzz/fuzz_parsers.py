@@ -11,9 +11,9 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from core.aistpp import aistpp_motion, loads_arrays_pickle
-    from core.bvh import parse_bvh
     from core.errors import MotionFileError
+    from core.motion_files.aistpp import aistpp_motion, loads_arrays_pickle
+    from core.motion_files.bvh import parse_bvh
 
 
 def bvh(data: bytes) -> None:

@@ -1,0 +1,95 @@
+"""The result of beat tracking, whichever tracker found it.
+
+Two trackers give it: MotionBeat's own (``core.beats.network``: a network on log-mel frames and
+a Viterbi decoder; 3/4 or 4/4, with confidence) and librosa's (``core.beats.librosa_tracker``:
+dynamic programming on the onset envelope, with a downbeat heuristic; 4/4).
+``core.analysis.find_beats`` chooses between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from core.errors import BeatTrackingError
+
+
+@dataclass(frozen=True)
+class BeatTrack:
+    """Beat analysis of one song: the one owner of its meter.
+
+    beats : (n,) float64, seconds, increasing
+    beats_per_bar : int, the meter's beats per bar (3 or 4); the bar phase of the music
+        encoder's tokens and the choreographers' bar grid both count bars with it
+    first_downbeat_index : index into ``beats`` of the first downbeat
+    tracker : name of what found the beats: "motionbeat", "librosa" or "given" (annotations)
+    confidence : float in [0, 1] from trackers that give one (MotionBeat's), else None
+    """
+
+    beats: np.ndarray
+    beats_per_bar: int
+    first_downbeat_index: int
+    tracker: str
+    confidence: float | None = None
+
+    @classmethod
+    def given(cls, beats: np.ndarray, downbeats: np.ndarray, beats_per_bar: int) -> BeatTrack:
+        """A track from annotated ``beats`` and ``downbeats`` (seconds): bars from the beat
+        nearest the first downbeat."""
+        beats = np.asarray(beats, dtype=np.float64)
+        first = int(np.argmin(np.abs(beats - downbeats[0])))
+        return cls(beats, int(beats_per_bar), first, "given")
+
+    def within(self, start: float, end: float) -> BeatTrack:
+        """The track with only the beats from ``start`` to ``end`` seconds (half a median beat
+        either side), its bars counted as before. Raises BeatTrackingError if fewer than two
+        remain."""
+        margin = 0.5 * 60.0 / self.tempo_bpm
+        keep = np.flatnonzero((self.beats >= start - margin) & (self.beats <= end + margin))
+        if len(keep) < 2:
+            raise BeatTrackingError("no steady beat found in the music")
+        if len(keep) == len(self.beats):
+            return self
+        first = (self.first_downbeat_index - int(keep[0])) % self.beats_per_bar
+        return replace(self, beats=self.beats[keep[0] : keep[-1] + 1], first_downbeat_index=first)
+
+    @property
+    def downbeats(self) -> np.ndarray:
+        """(m,) float64 seconds: every ``beats_per_bar``-th beat from the first downbeat."""
+        return self.beats[self.first_downbeat_index :: self.beats_per_bar]
+
+    @property
+    def tempo_bpm(self) -> float:
+        """Beats per minute of the median beat period."""
+        return median_tempo(self.beats)
+
+    @property
+    def tempo_curve(self) -> np.ndarray:
+        """Local tempo: (n - 1, 2) float64 rows of (beat time in seconds, BPM since the beat
+        before)."""
+        return np.stack([self.beats[1:], 60.0 / np.diff(self.beats)], axis=1)
+
+    def summary(self) -> dict:
+        """What the command line and the batch's JSON report of a track (rounded)."""
+        return {
+            "tracker": self.tracker,
+            "tempo_bpm": round(self.tempo_bpm, 3),
+            "time_signature": f"{self.beats_per_bar}/4",
+            "beats_per_bar": self.beats_per_bar,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "beats": len(self.beats),
+            "bars": len(self.downbeats),
+        }
+
+
+def median_tempo(beats: np.ndarray) -> float:
+    """Tempo in BPM from the median inter-beat interval of ``beats`` (seconds, increasing)."""
+    return 60.0 / float(np.median(np.diff(beats)))
+
+
+def peak_near(curve: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """The highest value of a frame-wise ``curve`` within one frame of each of ``frames`` (beat
+    frames, quantised): (len(frames),)."""
+    window = np.stack([np.clip(frames + d, 0, len(curve) - 1) for d in (-1, 0, 1)])
+    return curve[window].max(axis=0)

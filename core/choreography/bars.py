@@ -1,0 +1,92 @@
+"""Bars: the song's beats extended to whole bars, and each bar's loudness rank.
+
+Numpy only. Both choreographers place their material on this grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.beats.beat_track import BeatTrack
+
+# Loudness and energy closer than this share of the largest are equal for choosing moves: far
+# above float32 round-off (1e-7), below any difference a listener would hear (chosen by hand).
+RANK_PRECISION = 1e-4
+
+
+@dataclass(frozen=True)
+class BarGrid:
+    """Beat times extended to whole bars covering a song.
+
+    beat_times : (n_bars * beats_per_bar + 1,) float64 seconds; entry 0 is a downbeat at or
+    before the music's start and the last is at or after its end.
+    """
+
+    beat_times: np.ndarray
+    beats_per_bar: int
+
+    @property
+    def n_bars(self) -> int:
+        return (len(self.beat_times) - 1) // self.beats_per_bar
+
+    def beat_position(self, times: np.ndarray) -> np.ndarray:
+        """Continuous beat index of each time (seconds): the piecewise-linear time warp."""
+        return np.interp(times, self.beat_times, np.arange(len(self.beat_times)))
+
+
+def bar_grid(
+    beat_track: BeatTrack, start: float, end: float, beats_per_bar: int | None = None
+) -> BarGrid:
+    """Extend the tracked beats with their median period so whole bars cover [start, end]
+    seconds (the music: ``SongAnalysis.music``; the dance holds still outside it).
+
+    Bars of ``beats_per_bar`` beats (the song's meter by default; the procedural moves ask for
+    their own four) counted from the first downbeat.
+    """
+    beats, per_bar = beat_track.beats, beats_per_bar or beat_track.beats_per_bar
+    period = float(np.median(np.diff(beats)))
+    # Prepend beats until one falls at or before the start and the grid starts on a downbeat.
+    n_before = max(0, int(np.ceil((beats[0] - start) / period - 1e-6)))  # one on it needs none
+    n_before += -(beat_track.first_downbeat_index + n_before) % per_bar
+    n_after = max(1, int(np.ceil((end - beats[-1]) / period)))
+    n_after += -(n_before + len(beats) - 1 + n_after) % per_bar  # end on a bar line
+    before = beats[0] - period * np.arange(n_before, 0, -1)
+    after = beats[-1] + period * np.arange(1, n_after + 1)
+    return BarGrid(np.concatenate([before, beats, after]), per_bar)
+
+
+def bar_loudness(rms: np.ndarray, rms_times: np.ndarray, grid: BarGrid) -> np.ndarray:
+    """Each bar's loudness as its rank among the song's bars, in [0, 1].
+
+    rms : (frames,) RMS energy at ``rms_times`` seconds. Returns ``(n_bars,)`` float64.
+    """
+    starts = grid.beat_times[:: grid.beats_per_bar]
+    bar_of_frame = np.clip(np.searchsorted(starts, rms_times, side="right") - 1, 0, grid.n_bars)
+    sums = np.bincount(bar_of_frame, weights=rms, minlength=grid.n_bars + 1)[: grid.n_bars]
+    counts = np.bincount(bar_of_frame, minlength=grid.n_bars + 1)[: grid.n_bars]
+    return rank_shares(sums / np.maximum(counts, 1))  # a bar with no frames is silent
+
+
+def rank_shares(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among all as a share in [0, 1] (0 the smallest): ``(n,)`` float64.
+
+    Neighbours in sorted order closer than ``RANK_PRECISION`` times the largest magnitude tie,
+    with the mean rank of their run. So float32 round-off, or another numpy's order of equal
+    keys in ``argsort`` (numpy 2 sorts with SIMD kernels), cannot reorder them: ranks change
+    only where a gap between neighbours lies within round-off of that tolerance. The dance
+    depends on these ranks: two procedural segments of equal energy swapped ranks between
+    numpy 1.26 and 2.4 and changed the dance.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 2:
+        return np.zeros(len(values))
+    order = np.argsort(values, kind="stable")
+    tolerance = RANK_PRECISION * float(np.abs(values).max())
+    run = np.r_[0, np.cumsum(np.diff(values[order]) > tolerance)]  # run of each sorted value
+    first = np.searchsorted(run, run, side="left")
+    last = np.searchsorted(run, run, side="right") - 1
+    ranks = np.empty(len(values))
+    ranks[order] = (first + last) / 2.0
+    return ranks / (len(values) - 1)

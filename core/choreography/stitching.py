@@ -1,0 +1,213 @@
+"""Stitching: chosen library segments time-warped onto the bars, joined at the bar lines, and
+their feet locked during contacts.
+
+Numpy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from core.body.leg_ik import solve_leg
+from core.body.skeleton import (
+    CONTACTS_OF_SIDE,
+    LEGS,
+    N_JOINTS,
+    PARENTS,
+    REST_OFFSETS,
+    facing_yaw,
+    forward_kinematics,
+    pelvis_heading,
+)
+from core.choreography.library import MotionLibrary
+
+# A capture is time-warped by at most this factor either way (DESIGN.md §5); a segment that
+# needs more fills a bar only where none fits, and then the least warped.
+MAX_WARP = 1.25
+
+
+SNAP_BEATS = 0.5  # a kinematic beat moves onto the nearest music beat (within the warp window)
+
+
+LOCK_RAMP_FRAMES = 8  # frames over which a locked foot is let go (chosen by hand at 30 fps)
+
+
+def _sample_segment(library: MotionLibrary, s: int, tau: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Quaternions (T, 24, 4, scipy x-y-z-w order), trans (T, 3) and contacts (T, 4) of segment
+    s at times tau (seconds from its start), interpolating frames (normalised lerp on one
+    hemisphere), moved and turned so that its first frame stands at x = z = 0 facing +Z."""
+    a, b = library.spans[s]
+    x = np.clip(tau * library.fps, 0, b - a - 1)
+    lo = np.floor(x).astype(int)
+    hi = np.minimum(lo + 1, b - a - 1)
+    w = (x - lo)[:, None]
+    poses, take_trans = library.poses[a:b], library.trans[a:b].astype(np.float64)
+    q = Rotation.from_rotvec(poses.reshape(-1, 3)).as_quat().reshape(b - a, -1, 4)
+    q0, q1 = q[lo], q[hi]
+    q1 = np.where(np.sum(q0 * q1, -1, keepdims=True) < 0, -q1, q1)
+    quat = q0 + w[..., None] * (q1 - q0)
+    quat /= np.linalg.norm(quat, axis=-1, keepdims=True)
+    trans = take_trans[lo] + w * (take_trans[hi] - take_trans[lo])
+    unturn = Rotation.from_euler("y", -pelvis_heading(poses[:1])[0])
+    quat[:, 0] = (unturn * Rotation.from_quat(quat[:, 0])).as_quat()
+    trans = unturn.apply(trans - take_trans[0] * [1.0, 0.0, 1.0])
+    contacts = library.contacts[a:b][np.rint(x).astype(int)]
+    return quat, trans, contacts
+
+
+def beat_anchors(
+    bar_beats: np.ndarray, segment_beats: np.ndarray, stops: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The time warp of one segment onto one bar, as anchor points (music seconds, segment
+    seconds), increasing: the bar lines on the segment's ends, and each of the segment's
+    kinematic beats on the music beat nearest where the bar's linear warp puts it, where that
+    is within ``SNAP_BEATS`` of a beat and keeps every stretch between anchors within
+    ``MAX_WARP`` of the capture's speed. So the dancer's own stops land on the beat (what BAS
+    and an eye read as on the beat), whatever the grid level the segment was cut at.
+
+    bar_beats, segment_beats : (B + 1,) seconds; stops : (k,) segment seconds, kinematic beats.
+    """
+    music = [bar_beats[0], bar_beats[-1]]
+    segment = [segment_beats[0], segment_beats[-1]]
+    placed = np.interp(stops, segment_beats, bar_beats)
+    beat = np.diff(bar_beats).mean()
+    nearest = np.abs(placed[:, None] - bar_beats[None, 1:-1]).argmin(axis=1)
+    offset = np.abs(placed - bar_beats[1:-1][nearest])
+    for k in np.argsort(offset, kind="stable").tolist():
+        target = bar_beats[1 + nearest[k]]
+        if offset[k] > SNAP_BEATS * beat + 1e-9 or target in music:
+            continue
+        at = int(np.searchsorted(music, target))
+        if not segment[at - 1] < stops[k] < segment[at]:
+            continue
+        ratios = np.diff([music[at - 1], target, music[at]]) / np.diff(
+            [segment[at - 1], stops[k], segment[at]]
+        )
+        if np.all(np.abs(np.log(ratios)) <= np.log(MAX_WARP)):
+            music.insert(at, target)
+            segment.insert(at, stops[k])
+    return np.array(music), np.array(segment)
+
+
+def _smoothstep(s: np.ndarray) -> np.ndarray:
+    s = np.clip(s, 0.0, 1.0)
+    return s * s * (3.0 - 2.0 * s)
+
+
+def assemble(
+    library: MotionLibrary, segments: list[int], bar_beats: np.ndarray, times: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poses (T, 24, 3), trans (T, 3) and contacts (T, 4) of the chosen segments on the bars.
+
+    bar_beats : (n_bars, B + 1) seconds, each bar's beat boundaries (the segments' ``beats``
+    have as many); times : (T,) frame times.
+    """
+    n = len(times)
+    rotations = np.empty((n, N_JOINTS, 4))
+    trans = np.empty((n, 3))
+    contacts = np.empty((n, 4))
+    heading, position = 0.0, np.zeros(3)
+    previous_end = None  # (quaternions (24, 4), height) where the last segment ended, placed
+    bar_of_frame = np.clip(
+        np.searchsorted(bar_beats[:, 0], times, side="right") - 1, 0, len(bar_beats) - 1
+    )
+    for bar, s in enumerate(segments):
+        frames = np.flatnonzero(bar_of_frame == bar)
+        first, stop = library.spans[s]
+        stops = library.kinematic_beats
+        inside = stops[(stops > first) & (stops < stop - 1)]
+        anchors = beat_anchors(bar_beats[bar], library.beats[s], (inside - first) / library.fps)
+        tau = np.interp(times[frames], *anchors)
+        ends = np.array([0.0, library.beats[s][-1]])
+        quat, local_trans, bar_contacts = _sample_segment(library, s, np.r_[tau, ends])
+        turn = Rotation.from_euler("y", heading)
+        pelvis = turn * Rotation.from_quat(quat[:, 0])
+        quat[:, 0] = pelvis.as_quat()
+        placed = turn.apply(local_trans * [1.0, 0.0, 1.0]) + position
+        placed[:, 1] = local_trans[:, 1]
+        start, end = slice(len(frames), len(frames) + 1), slice(len(frames) + 1, None)
+        rotations[frames] = quat[: len(frames)]
+        trans[frames] = placed[: len(frames)]
+        if previous_end is not None and len(frames):
+            # The jump at the bar line is shared: over the last beat before the line the old
+            # segment eases half way towards the new one, and over the first beat after it the
+            # new one eases out of the other half. The easing is still on every beat (zero
+            # velocity at both ends of a beat), so it moves only between the dancer's stops.
+            jump = (
+                Rotation.from_quat(previous_end[0]) * Rotation.from_quat(quat[start][0]).inv()
+            ).as_rotvec()
+            height_jump = previous_end[1] - placed[start][0, 1]
+            last_beat, line, first_beat = (
+                bar_beats[bar - 1, -2],
+                bar_beats[bar, 0],
+                bar_beats[bar, 1],
+            )
+            before = np.flatnonzero((times >= last_beat) & (times < line))
+            after = frames[times[frames] < first_beat]
+            share = np.r_[
+                -0.5 * _smoothstep((times[before] - last_beat) / (line - last_beat)),
+                0.5 * (1.0 - _smoothstep((times[after] - line) / (first_beat - line))),
+            ]
+            eased = np.r_[before, after]
+            offsets = Rotation.from_rotvec((share[:, None, None] * jump[None]).reshape(-1, 3))
+            body = Rotation.from_quat(rotations[eased].reshape(-1, 4))
+            rotations[eased] = (offsets * body).as_quat().reshape(len(eased), N_JOINTS, 4)
+            trans[eased, 1] += share * height_jump
+        contacts[frames] = bar_contacts[: len(frames)]
+        previous_end = (quat[end][0], placed[end][0, 1])
+        heading = float(
+            facing_yaw(Rotation.from_quat(quat[end][0, 0]))[0]
+        )  # the next segment faces where this one ends
+        position = placed[end][0] * [1.0, 0.0, 1.0]
+    poses = Rotation.from_quat(rotations.reshape(-1, 4)).as_rotvec().reshape(n, N_JOINTS, 3)
+    return poses, trans, contacts
+
+
+def lock_feet(poses: np.ndarray, trans: np.ndarray, contacts: np.ndarray) -> np.ndarray:
+    """Poses with each ankle held where and as it landed during its contacts (two-bone IK),
+    released over ``LOCK_RAMP_FRAMES`` after each.
+
+    poses (T, 24, 3) axis-angle radians; trans (T, 3) metres; contacts (T, 4) in
+    ``CONTACT_NAMES`` order, a foot planted where its ankle or foot channel is above 0.5.
+    Returns new poses (T, 24, 3) float64 (only the hips, knees and ankles change).
+    """
+    poses = poses.copy()
+    joints, rotations = forward_kinematics(poses, trans)
+    for side, (hip, knee, ankle) in LEGS.items():
+        planted = contacts[:, list(CONTACTS_OF_SIDE[side])].max(axis=1) > 0.5
+        if not planted.any():
+            continue
+        # Held where and as it landed: the ankle's position and the foot's orientation.
+        target = joints[:, ankle].copy()
+        held = Rotation.from_matrix(rotations[:, ankle])
+        held_quat = held.as_quat()
+        weight = np.zeros(len(poses))
+        edges = np.flatnonzero(np.diff(np.r_[0, planted.astype(int), 0]))
+        # Released with a smoothstep: a foot that drifted from its spot during the contact
+        # leaves it slowly, not with a jump on the first free frame.
+        ramp = 1.0 - _smoothstep(np.arange(1, LOCK_RAMP_FRAMES + 1) / (LOCK_RAMP_FRAMES + 1))
+        for first, stop in zip(edges[::2], edges[1::2], strict=True):
+            after = min(stop + LOCK_RAMP_FRAMES, len(poses))
+            target[first:after] = joints[first, ankle]
+            held_quat[first:after] = held_quat[first]
+            weight[first:stop] = 1.0
+            weight[stop:after] = np.maximum(weight[stop:after], ramp[: after - stop])
+        active = weight > 0
+        w = weight[active]
+        goal = joints[active, ankle] + w[:, None] * (target[active] - joints[active, ankle])
+        current = held[active]
+        landed = Rotation.from_quat(held_quat[active])
+        foot = current * Rotation.from_rotvec((current.inv() * landed).as_rotvec() * w[:, None])
+        local_hip, local_knee, local_ankle = solve_leg(
+            joints[active, hip],
+            rotations[active, PARENTS[hip]],
+            goal,
+            foot.as_matrix(),
+            rotations[active, knee] @ np.array([0.0, 0.0, 1.0]),
+            REST_OFFSETS[knee],
+            REST_OFFSETS[ankle],
+        )
+        for joint, local in ((hip, local_hip), (knee, local_knee), (ankle, local_ankle)):
+            poses[active, joint] = Rotation.from_matrix(local).as_rotvec()
+    return poses

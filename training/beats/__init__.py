@@ -1,0 +1,1 @@
+"""The beat and downbeat tracker: its data, network, training and per-set evaluation."""

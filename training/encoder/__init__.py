@@ -1,0 +1,1 @@
+"""Pretraining the MotionBeat encoders with ECL + SRAL, and evaluating them."""

@@ -1,0 +1,1 @@
+"""Paired music and dance clips for pretraining, one module per source."""
