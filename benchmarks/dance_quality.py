@@ -7,7 +7,8 @@ against their annotated beats and downbeats, and the game and librosa tracks in
 ../shared/data/music, scored against the beats MotionBeat's tracker finds (they have no
 annotations). Each dance is the product's: ``generate_dance`` with seed 0 at 30 fps.
 
-Per library it prints BAS and beat/downbeat hit rate (Bailando; DESIGN.md §7), PFC (EDGE),
+Per library it prints BAS and beat/downbeat hit rate (Bailando; DESIGN.md §7), accent alignment
+(``core.metrics.accent_alignment``, on the annotated beats or else the tracked ones), PFC (EDGE),
 foot skate on the dance's own contact labels, the share of frames held still, mean joint
 speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagonal Fréchet
 distance of 10-s kinetic and geometric features to real capture held out of the library
@@ -39,6 +40,7 @@ from core.choreography.motion_graph import (  # noqa: E402
     warp_factors,
 )
 from core.metrics import (  # noqa: E402
+    accent_alignment,
     beat_align_score,
     beat_hit_rate,
     diagonal_frechet_distance,
@@ -52,12 +54,16 @@ from core.metrics import (  # noqa: E402
     travel_per_minute,
     turns_per_minute,
 )
+from core.model.config import MotionBeatConfig  # noqa: E402
 from core.model.embedding import embed_audio  # noqa: E402
+from core.model.tokens import onset_envelope  # noqa: E402
 from core.motion_files.load import load_bvh_motion  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FPS = 30.0
 WINDOW_SECONDS = 10.0
+ONSET_CONFIG = MotionBeatConfig()  # the onset envelope the encoder's onset head learns
+ONSET_RATE = ONSET_CONFIG.sample_rate / ONSET_CONFIG.hop_length
 
 
 def annotated_songs() -> list[tuple[Path, np.ndarray | None, np.ndarray | None]]:
@@ -111,6 +117,9 @@ def main() -> None:
         y = load_audio(path)
         analysis = analyze_audio(y)
         embedding = embed_audio(y, analysis.beat_track)
+        onset = onset_envelope(y, ONSET_CONFIG)
+        music_beats = (beats, downbeats) if beats is not None else None
+        music_beats = music_beats or (analysis.beat_track.beats, analysis.beat_track.downbeats)
         for name, library in libraries.items():
             start = time.perf_counter()
             dance = choreograph_from_library(analysis, embedding, library, FPS, Controls())
@@ -125,6 +134,7 @@ def main() -> None:
                 "speed_m_s": mean_joint_speed(joints, FPS),
                 "travel_m_min": travel_per_minute(joints, FPS),
                 "turns_min": turns_per_minute(joints, FPS),
+                "accent": accent_alignment(joints, FPS, *music_beats, onset, ONSET_RATE),
             }
             if beats is not None:
                 row["bas"] = beat_align_score(joints, FPS, beats)
@@ -137,7 +147,7 @@ def main() -> None:
 
     every_k = np.array([k for f in song_features.values() for k, _ in f])
     every_g = np.array([g for f in song_features.values() for _, g in f])
-    columns = ["bas", "beat_hit", "downbeat_hit", "pfc", "foot_skate_cm_s", "holds"]
+    columns = ["bas", "beat_hit", "downbeat_hit", "accent", "pfc", "foot_skate_cm_s", "holds"]
     columns += ["speed_m_s", "travel_m_min", "turns_min"]
     n_annotated = sum(beats is not None for _, beats, _ in songs)
     print(f"{len(songs)} songs ({n_annotated} annotated: BAS and hits on those), seed 0, 30 fps")

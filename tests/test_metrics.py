@@ -149,3 +149,35 @@ def test_a_perfect_beat_estimate_scores_one_and_a_shifted_one_less():
     assert perfect["tempo_acc"] == 1.0 and perfect["cmlt"] == 1.0
     off_beat = scores(BeatTrack(beats + 0.25, 4, 1, "given"), entry)
     assert off_beat["beat_f"] == 0.0 and off_beat["downbeat_f"] == 0.0
+
+
+def _accented_dance(hit_beats: np.ndarray, beats: np.ndarray, fps: float, n: int) -> np.ndarray:
+    """Joints gliding at 1 m/s that brake to a stop onto each of ``hit_beats`` (seconds)."""
+    t = np.arange(n) / fps
+    speed = np.ones(n)
+    for beat in hit_beats:
+        near = np.abs(t - beat) < 0.2
+        speed[near] = np.abs(t[near] - beat) / 0.2
+    joints = np.zeros((n, 24, 3))
+    joints[..., 0] = (np.cumsum(speed) / fps)[:, None]
+    return joints
+
+
+def test_accent_alignment_is_high_where_the_dance_hits_the_accented_beats():
+    from core.metrics import accent_alignment
+
+    fps, rate = 30.0, 100.0
+    beats = np.arange(0.5, 40.0, 0.5)
+    downbeats = beats[::4]
+    rng = np.random.default_rng(0)
+    accented = np.zeros(len(beats), bool)
+    accented[::4] = accented[2::4] = True  # beats 1 and 3 of every bar
+    accented ^= rng.random(len(beats)) < 0.15  # and here and there another
+    onset = np.zeros(int(41 * rate))
+    onset[np.rint(beats * rate).astype(int)] = np.where(accented, 1.0, 0.2)
+    n = int(40.5 * fps)
+    args = (fps, beats, downbeats, onset, rate)
+    on = accent_alignment(_accented_dance(beats[accented], beats, fps, n), *args)
+    off = accent_alignment(_accented_dance(beats[~accented], beats, fps, n), *args)
+    assert on > 0.8 and off < -0.8
+    assert accent_alignment(np.zeros((n, 24, 3)), *args) == 0.0

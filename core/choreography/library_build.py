@@ -52,21 +52,24 @@ CMU_WALKS = ("05_01",)  # a walk, not a dance
 CMU_HELD_OUT = ("60_07", "61_07", "05_10")
 
 
-def _embed(
-    joints: np.ndarray, contacts: np.ndarray, library: MotionLibrary, model: MotionBeat
+def embed_bars(
+    joints: np.ndarray,
+    contacts: np.ndarray,
+    fps: float,
+    spans: np.ndarray,
+    beats: np.ndarray,
+    model: MotionBeat,
 ) -> np.ndarray:
-    """Bar embeddings of every segment of ``library`` from the motion encoder, on its bar's
-    four beats: (S, E) float32, unit. joints (F, 24, 3) and contacts (F, 4): the library's
-    frames, or their mirror image."""
+    """Bar embeddings from the motion encoder of the frame spans (S, 2) of ``joints`` (F, 24,
+    3) metres and ``contacts`` (F, 4) at ``fps``, each on its bar's beats ``beats`` (S, 5)
+    seconds from its first frame: (S, E) float32, unit (the mean of its beat embeddings)."""
     config = model.config
     out = []
-    for chunk in range(0, len(library), EMBED_BATCH):
+    for chunk in range(0, len(spans), EMBED_BATCH):
         features, pulses, phases = [], [], []
-        for s in range(chunk, min(chunk + EMBED_BATCH, len(library))):
-            a, b = library.spans[s]
-            tokens = motion_tokens(
-                joints[a:b], contacts[a:b], library.fps, library.beats[s], 0, config
-            )
+        for s in range(chunk, min(chunk + EMBED_BATCH, len(spans))):
+            a, b = spans[s]
+            tokens = motion_tokens(joints[a:b], contacts[a:b], fps, beats[s], 0, config)
             features.append(tokens.features)
             pulses.append(tokens.contact_pulse)
             phases.append(tokens.bar_phase)
@@ -115,14 +118,18 @@ def _library(
     )
     for a, b in zip(offsets, [*offsets[1:], len(joints)], strict=True):
         library.stops[a + kinematic_beats(joints[a:b])] = True
-    library.embeddings = _embed(joints, library.contacts, library, model)
+    library.embeddings = embed_bars(
+        joints, library.contacts, FPS, library.spans, library.beats, model
+    )
     if mirror:
         poses, trans, contacts = mirror_motion(library.poses, library.trans, library.contacts)
         twin_joints = np.concatenate(
             [Motion(poses[a:b], trans[a:b], FPS, contacts[a:b]).joint_positions()
              for a, b in zip(offsets, [*offsets[1:], len(poses)], strict=True)]
         )  # fmt: skip
-        library.mirror_embeddings = _embed(twin_joints, contacts, library, model)
+        library.mirror_embeddings = embed_bars(
+            twin_joints, contacts, FPS, library.spans, library.beats, model
+        )
     return library
 
 
