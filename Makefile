@@ -51,6 +51,7 @@ bench: setup
 	$(VENV)/bin/python benchmarks/tang2018_fit.py
 	$(VENV)/bin/python benchmarks/choreographers.py
 	$(VENV)/bin/python benchmarks/dance_quality.py
+	$(VENV)/bin/python benchmarks/encoder_ablation.py
 
 clean:
 	rm -rf $(OUT) dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -3,8 +3,9 @@
     python -m training.encoder.evaluate CHECKPOINT [--config train.toml] [--baseline NAME=CKPT]
         [--device]
 
-On the validation pairs of the training config (never trained on): the last synthetic clips,
-or tang2018's test pairs:
+On the validation pairs of the training config's data (never trained on): the last synthetic
+clips, tang2018's test pairs, the held-out CMU takes of the pseudo-pairs, or the held-out files
+of a paired folder (``TrainConfig.data``: synthetic, tang2018, pseudo or files):
 - retrieval: music-to-motion and motion-to-music recall@1/5/10 per clip (its first window) and
   per window (all non-overlapping windows of all clips), so that no overlapping window of the
   same clip competes with the true match;
