@@ -21,10 +21,11 @@ from core.errors import AudioLoadError, BeatTrackingError
 TRACKERS = ("motionbeat", "librosa")
 DEFAULT_TRACKER = "motionbeat"
 # A frame is sound where its level (``sound_level``) reaches this share of the song's loud
-# frames (their 95th percentile): 40 dB below, quieter than any intro that is still music,
-# far above dither and the tail of a reverb (chosen by hand). And at least SOUND_FLOOR.
+# frames (the 95th percentile of those above SOUND_FLOOR): 40 dB below, quieter than any intro
+# that is still music, far above dither and a reverb's tail (chosen by hand).
 SOUND_BELOW_LOUD = 0.01
 SOUND_FLOOR = 1e-4  # -80 dBFS, ``core.audio.decode.SILENCE_PEAK``
+MIN_SOUND_S = 1.0  # a song holds at least this much sound (it is at least 2 s long)
 # Silence at either end shorter than this belongs to the song (a breath before the first
 # downbeat, a fade's last second): the dance keeps its usual grid there (chosen by hand).
 CROPPED_SILENCE_S = 1.0
@@ -103,10 +104,13 @@ def music_span(y: np.ndarray) -> tuple[float, float]:
     Raises AudioLoadError if no frame holds sound (digital silence, a constant level).
     """
     level, times = sound_level(y, SAMPLE_RATE)
-    loud = float(np.percentile(level, 95))
-    sound = np.flatnonzero(level >= max(SOUND_FLOOR, SOUND_BELOW_LOUD * loud))
-    if loud < SOUND_FLOOR or len(sound) == 0:
+    audible = level[level >= SOUND_FLOOR]
+    # Under a second of it is no music: a constant level steps from the zero padding at the
+    # file's ends, a few frames of "sound" either side.
+    if len(audible) * (times[1] - times[0]) < MIN_SOUND_S:
         raise AudioLoadError("the song holds no sound: only silence or a constant level")
+    loud = float(np.percentile(audible, 95))  # of the audible frames: a short song in silence
+    sound = np.flatnonzero(level >= max(SOUND_FLOOR, SOUND_BELOW_LOUD * loud))
     duration = len(y) / SAMPLE_RATE
     start, end = float(times[sound[0]]), float(times[sound[-1]])
     return (

@@ -104,3 +104,12 @@ def test_a_constant_level_is_refused_as_no_sound(tmp_path, level):
     soundfile.write(str(path), np.full(10 * SAMPLE_RATE, level, dtype=np.float32), SAMPLE_RATE)
     with pytest.raises(AudioLoadError, match="no sound"):
         analyze_song(path)
+
+
+def test_a_short_song_in_a_long_silence_is_found_not_refused():
+    from core.analysis import music_span
+
+    groove = synthesize_demo_song(bars=1)[: int(2.5 * SAMPLE_RATE)]
+    song = np.concatenate([np.zeros(30 * SAMPLE_RATE), groove, np.zeros(40 * SAMPLE_RATE)])
+    start, end = music_span(song.astype(np.float32))
+    assert start == pytest.approx(30.0, abs=0.1) and 31.5 < end < 32.6
