@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.decode import SAMPLE_RATE, load_audio
-from core.audio.spectrum import rms_loudness, sound_level
+from core.audio.spectrum import sound_level
 from core.beats.beat_track import BeatTrack
 from core.beats.network import track_beats_network
 from core.errors import AudioLoadError, BeatTrackingError
@@ -38,7 +38,7 @@ class SongAnalysis:
     beat_track : beats, downbeats and tempo
     loudness : (n,) float32 RMS amplitude, or None when only beats are known
     loudness_times : (n,) float64 seconds of the ``loudness`` frames
-    music_start, music_end : seconds, where the music starts and stops (``music_span``); the
+    music_start, music_end : seconds, where the music starts and stops (``audible_span``); the
         dance holds still outside them; (0, duration) when the song has no silence to crop
     """
 
@@ -96,14 +96,13 @@ def analyze_song(path: str | os.PathLike, tracker: str = DEFAULT_TRACKER) -> Son
     return analyze_audio(load_audio(path), tracker)
 
 
-def music_span(y: np.ndarray) -> tuple[float, float]:
+def audible_span(level: np.ndarray, times: np.ndarray, duration: float) -> tuple[float, float]:
     """Where the music starts and stops, seconds: the first and last frame of sound (see
     ``SOUND_BELOW_LOUD``), or the file's ends where the silence there is shorter than
-    ``CROPPED_SILENCE_S``. y : (n,) float32 mono at ``SAMPLE_RATE``.
+    ``CROPPED_SILENCE_S``. level, times : ``sound_level`` of a song ``duration`` s long.
 
     Raises AudioLoadError if no frame holds sound (digital silence, a constant level).
     """
-    level, times = sound_level(y, SAMPLE_RATE)
     audible = level[level >= SOUND_FLOOR]
     # Under a second of it is no music: a constant level steps from the zero padding at the
     # file's ends, a few frames of "sound" either side.
@@ -111,7 +110,6 @@ def music_span(y: np.ndarray) -> tuple[float, float]:
         raise AudioLoadError("the song holds no sound: only silence or a constant level")
     loud = float(np.percentile(audible, 95))  # of the audible frames: a short song in silence
     sound = np.flatnonzero(level >= max(SOUND_FLOOR, SOUND_BELOW_LOUD * loud))
-    duration = len(y) / SAMPLE_RATE
     start, end = float(times[sound[0]]), float(times[sound[-1]])
     return (
         start if start >= CROPPED_SILENCE_S else 0.0,
@@ -121,15 +119,16 @@ def music_span(y: np.ndarray) -> tuple[float, float]:
 
 def analyze_audio(y: np.ndarray, tracker: str = DEFAULT_TRACKER) -> SongAnalysis:
     """``analyze_song`` of decoded samples: (n,) float32 mono at ``SAMPLE_RATE``. The beats
-    are those of the music: none in its silence before and after (``music_span``).
+    are those of the music: none in its silence before and after (``audible_span``).
 
     Raises AudioLoadError if the samples hold no sound, BeatTrackingError if the music holds
     fewer than two beats.
     """
-    start, end = music_span(y)
-    rms, times = rms_loudness(y, SAMPLE_RATE)
+    rms, level, times = sound_level(y, SAMPLE_RATE)
+    duration = len(y) / SAMPLE_RATE
+    start, end = audible_span(level, times, duration)
     return SongAnalysis(
-        duration=len(y) / SAMPLE_RATE,
+        duration=duration,
         beat_track=find_beats(y, tracker).within(start, end),
         loudness=rms,
         loudness_times=times,

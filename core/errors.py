@@ -4,6 +4,8 @@ Raised where the fault is found; shown once at the edge (CLI: one line on stderr
 non-zero exit; Blender: an operator error report).
 """
 
+import sys
+
 
 class MotionBeatError(Exception):
     """Base of every error MotionBeat reports to a user."""
@@ -36,8 +38,6 @@ def report_error(program: str, exc: BaseException) -> int:
     Only for errors a user can act on (``MotionBeatError``, ``OSError``: an output folder that
     cannot be written, a full disk) and Ctrl-C; anything else is a bug and keeps its traceback.
     """
-    import sys
-
     if isinstance(exc, KeyboardInterrupt):
         message, status = "interrupted", 130
     elif isinstance(exc, OSError) and not isinstance(exc, MotionBeatError):

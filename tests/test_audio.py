@@ -107,9 +107,29 @@ def test_a_constant_level_is_refused_as_no_sound(tmp_path, level):
 
 
 def test_a_short_song_in_a_long_silence_is_found_not_refused():
-    from core.analysis import music_span
+    from core.analysis import audible_span
+    from core.audio.spectrum import sound_level
 
     groove = synthesize_demo_song(bars=1)[: int(2.5 * SAMPLE_RATE)]
     song = np.concatenate([np.zeros(30 * SAMPLE_RATE), groove, np.zeros(40 * SAMPLE_RATE)])
-    start, end = music_span(song.astype(np.float32))
+    _, level, times = sound_level(song.astype(np.float32), SAMPLE_RATE)
+    start, end = audible_span(level, times, len(song) / SAMPLE_RATE)
     assert start == pytest.approx(30.0, abs=0.1) and 31.5 < end < 32.6
+
+
+def test_decoding_a_block_at_a_time_gives_the_samples_of_decoding_whole(tmp_path):
+    """An hour is decoded and resampled in blocks to bound memory; the samples stay those of
+    reading the file whole and resampling it at once (``mono_at``)."""
+    from core.audio.decode import DECODE_BLOCK_FRAMES, mono_at
+
+    rate = 44100
+    groove = np.interp(
+        np.arange(int(15 * rate)) / rate,
+        np.arange(15 * SAMPLE_RATE) / SAMPLE_RATE,
+        np.resize(synthesize_demo_song(bars=4), 15 * SAMPLE_RATE),
+    )
+    assert len(groove) > 2 * DECODE_BLOCK_FRAMES
+    path = tmp_path / "cd.wav"
+    soundfile.write(str(path), np.stack([groove, 0.5 * groove], axis=1), rate, subtype="FLOAT")
+    whole, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
+    np.testing.assert_array_equal(load_audio(path), mono_at(whole, rate, SAMPLE_RATE))

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import training.encoder.pretrain as pretrain
+import training.runs as runs
 from core.model.checkpoint import read_checkpoint
 from core.model.config import MotionBeatConfig
 from core.model.network import MotionBeat
@@ -183,7 +184,7 @@ def test_torchrun_trains_on_two_processes_with_averaged_gradients(config, tmp_pa
     torch.manual_seed(run.seed)
     windows, _ = pretrain.training_windows(run, model_config(run))
     model = MotionBeat(model_config(run))
-    optimizer, schedule = pretrain.optimizer_and_schedule(model, run)
+    optimizer, schedule = runs.optimizer_and_schedule(model, run)
     for step in range(run.steps):
         indices = pretrain.batch_indices(run, step, len(windows))
         optimizer.zero_grad()

@@ -11,7 +11,7 @@ from core.audio.spectrum import (
     n_frames,
     onset_strength,
     power_to_db,
-    rms_loudness,
+    sound_level,
     stft_magnitude,
 )
 
@@ -52,9 +52,9 @@ def test_mel_spectrogram_and_onset_strength_are_librosa_s():
     np.testing.assert_allclose(onset, expected_onset, atol=1e-2 * expected_onset.max())
 
 
-def test_rms_loudness_is_librosa_s():
+def test_the_rms_loudness_is_librosa_s():
     y = synthesize_demo_song(bars=2)[:50001]
-    rms, times = rms_loudness(y, SAMPLE_RATE)
+    rms, _, times = sound_level(y, SAMPLE_RATE)
     expected = librosa.feature.rms(y=y)[0]
     np.testing.assert_allclose(rms, expected, atol=1e-6)
     np.testing.assert_allclose(times, librosa.frames_to_time(np.arange(len(expected))))

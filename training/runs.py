@@ -124,6 +124,22 @@ def resume_run(path: Path, device: torch.device, model_config, model, optimizer,
     return state
 
 
+def start_run(checkpoint: Path, resume: bool, device, model_config, model, config):
+    """The optimizer and schedule of a run (``optimizer_and_schedule``), and the state read
+    back from ``checkpoint`` into them and ``model`` when ``resume`` and it exists (else None).
+
+    Raises TrainingError if that checkpoint was trained with another model config.
+    """
+    optimizer, schedule = optimizer_and_schedule(model, config)
+    if not (resume and checkpoint.is_file()):
+        return optimizer, schedule, None
+    return (
+        optimizer,
+        schedule,
+        resume_run(checkpoint, device, model_config, model, optimizer, schedule),
+    )
+
+
 def run_checkpoint(model_config, model, optimizer, schedule, step: int, config, **extra) -> dict:
     """What a run's checkpoint holds: model config and weights, optimizer and schedule state,
     the step, the training config (less its model table) and ``extra``."""

@@ -81,14 +81,15 @@ def _decoded_mono(path: Path, sr: int) -> np.ndarray:
     so that an hour of 44.1 kHz stereo never sits in memory whole (1.3 GB as float32). soxr's
     stream gives the very samples of its one-shot ``resample``."""
     with _native_stderr_silenced(), soundfile.SoundFile(str(path)) as song:
-        stream = soxr.ResampleStream(song.samplerate, sr, 1, dtype="float32", quality="soxr_hq")
-        resampled = song.samplerate != sr
+        stream = None
+        if song.samplerate != sr:
+            stream = soxr.ResampleStream(song.samplerate, sr, 1, "float32", quality="soxr_hq")
         parts = []
         while True:
             block = song.read(DECODE_BLOCK_FRAMES, dtype="float32", always_2d=True)
             last = len(block) < DECODE_BLOCK_FRAMES
             mono = block.mean(axis=1)
-            parts.append(stream.resample_chunk(mono, last=last) if resampled else mono)
+            parts.append(mono if stream is None else stream.resample_chunk(mono, last=last))
             if last:
                 return np.concatenate(parts)
 

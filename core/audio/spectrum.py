@@ -146,16 +146,11 @@ def _frame_moments(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return frame_sum / LOUDNESS_FRAME, frame_square / LOUDNESS_FRAME, starts
 
 
-def rms_loudness(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """RMS amplitude of centred frames, as ``librosa.feature.rms(y=y)``: ((frames,) float32,
-    (frames,) float64 seconds). y : (n,) mono at ``sr`` Hz."""
-    _, mean_square, starts = _frame_moments(y)
-    rms = np.sqrt(np.maximum(mean_square, 0.0)).astype(np.float32)
-    return rms, starts / sr
-
-
-def sound_level(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """The frames of ``rms_loudness`` without each frame's mean: the RMS of what varies, so
-    that a constant (DC) level counts as no sound. ((frames,) float64, (frames,) seconds)."""
+def sound_level(y: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RMS amplitude of centred frames, as ``librosa.feature.rms(y=y)``, and the same without
+    each frame's mean: the RMS of what varies, so that a constant (DC) level counts as no
+    sound. One pass over the samples gives both. y : (n,) mono at ``sr`` Hz. Returns
+    ((frames,) float32 RMS, (frames,) float64 level, (frames,) seconds)."""
     mean, mean_square, starts = _frame_moments(y)
-    return np.sqrt(np.maximum(mean_square - mean**2, 0.0)), starts / sr
+    rms = np.sqrt(np.maximum(mean_square, 0.0)).astype(np.float32)
+    return rms, np.sqrt(np.maximum(mean_square - mean**2, 0.0)), starts / sr

@@ -80,7 +80,8 @@ def summary_table(results: dict[str, dict[str, dict]]) -> str:
     """Mean of each metric per tracker, one row per tracker."""
     lines = ["tracker     " + " ".join(f"{m:>10}" for m in METRICS)]
     for name, songs in results.items():
-        means = [np.nanmean([s[m] for s in songs.values()]) for m in METRICS]
+        values = [np.array([s[m] for s in songs.values()], dtype=float) for m in METRICS]
+        means = [v[~np.isnan(v)].mean() if (~np.isnan(v)).any() else np.nan for v in values]
         lines.append(f"{name:<11} " + " ".join(f"{v:>10.3f}" for v in means))
     n = len(next(iter(results.values())))
     lines.append(f"({n} songs; seconds = mean tracking time per song)")

@@ -36,9 +36,8 @@ from training.export import export_beat_net
 from training.runs import (
     TrainingError,
     config_from_toml,
-    optimizer_and_schedule,
-    resume_run,
     run_checkpoint,
+    start_run,
 )
 
 NEIGHBOUR_WEIGHT = 0.5  # target of the frames either side of a beat
@@ -229,12 +228,11 @@ def train(
     train_examples, validation_examples = examples
     crops = Crops(train_examples, config, net_config)
     model = BeatTCN(net_config).to(device)
-    optimizer, schedule = optimizer_and_schedule(model, config)
-    start = 0
     checkpoint_path = out / "checkpoint.pt"
-    if resume and checkpoint_path.is_file():
-        state = resume_run(checkpoint_path, device, net_config, model, optimizer, schedule)
-        start = int(state["step"])
+    optimizer, schedule, state = start_run(
+        checkpoint_path, resume, device, net_config, model, config
+    )
+    start = 0 if state is None else int(state["step"])
     from torch.utils.tensorboard import SummaryWriter
 
     writer = SummaryWriter(str(out / "tensorboard"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from core.errors import MotionBeatError, report_error
 from core.model.checkpoint import load_model, resolve_device
-from training.encoder.evaluate import evaluate
+from training.encoder.evaluate import evaluate, markdown_table
 from training.encoder.pretrain import TrainConfig, train, training_windows
 
 VARIANTS: dict[str, dict] = {
@@ -53,11 +53,8 @@ def main() -> int:
             rows[name] = evaluate(model, validation, device)
     except (MotionBeatError, OSError, KeyboardInterrupt) as exc:
         return report_error("ablate", exc)
-    columns = list(rows["full"])
     print(f"{args.steps} steps each, seed {base.seed}")
-    print(f"| variant | {' | '.join(columns)} |\n|---|{'---|' * len(columns)}")
-    for name, figures in rows.items():
-        print(f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in columns) + " |")
+    print(markdown_table("variant", rows))
     return 0
 
 

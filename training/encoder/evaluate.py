@@ -103,6 +103,16 @@ def evaluate(model: MotionBeat, windows: Windows, device: torch.device) -> dict[
     return figures
 
 
+def markdown_table(first: str, rows: dict[str, dict[str, float]]) -> str:
+    """The figures of each row (name: {column: value}) as a Markdown table, three decimals."""
+    columns = list(next(iter(rows.values())))
+    lines = [f"| {first} | {' | '.join(columns)} |", f"|---|{'---|' * len(columns)}"]
+    lines += [
+        f"| {n} | " + " | ".join(f"{f[c]:.3f}" for c in columns) + " |" for n, f in rows.items()
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("checkpoint", type=Path)
@@ -137,10 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         f"held-out {config.data} pairs: {n_clips} clips, {len(validation)} windows "
         "(m>d: music to dance, d>m: dance to music; jitter: beat-jitter discrimination)"
     )
-    columns = list(next(iter(rows.values())))
-    print(f"| model | {' | '.join(columns)} |\n|---|{'---|' * len(columns)}")
-    for name, figures in rows.items():
-        print(f"| {name} | " + " | ".join(f"{figures[c]:.3f}" for c in columns) + " |")
+    print(markdown_table("model", rows))
     return 0
 
 

@@ -50,9 +50,8 @@ from training.runs import (
     TrainingError,
     config_from_toml,
     is_main,
-    optimizer_and_schedule,
-    resume_run,
     run_checkpoint,
+    start_run,
 )
 
 
@@ -247,11 +246,12 @@ def train(
 
     train_windows, _ = training_windows(config, model_config)
     model = MotionBeat(model_config).to(device)
-    optimizer, schedule = optimizer_and_schedule(model, config)
-    start = 0
     checkpoint_path = out / "checkpoint.pt"
-    if resume and checkpoint_path.is_file():
-        state = resume_run(checkpoint_path, device, model_config, model, optimizer, schedule)
+    optimizer, schedule, state = start_run(
+        checkpoint_path, resume, device, model_config, model, config
+    )
+    start = 0
+    if state is not None:
         torch.set_rng_state(state["torch_rng"].cpu())
         start = int(state["step"])
     objective = Objective(model, config)
