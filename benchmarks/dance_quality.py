@@ -1,6 +1,7 @@
 """How the dance looks in numbers, per motion library, on every shared song, in one run.
 
     python benchmarks/dance_quality.py [--libraries cmu procedural LIB.npz ...] [--limit N]
+        [--accent A]
 
 Songs: the annotated ones in ../shared/data/beats (LMMS, tracker modules, Hydrogen), scored
 against their annotated beats and downbeats, and the game and librosa tracks in
@@ -96,8 +97,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--libraries", nargs="+", default=["cmu", "procedural"])
     parser.add_argument("--limit", type=int, help="the first N songs only")
+    parser.add_argument(
+        "--accent", type=float, default=Controls().accent, help="the beat accent's depth"
+    )
     args = parser.parse_args()
     songs = annotated_songs()[: args.limit]
+    controls = Controls(accent=args.accent)
     libraries = {name: load_libraries(name) for name in args.libraries}
 
     real = {"held out": [], "library": []}
@@ -122,9 +127,9 @@ def main() -> None:
         music_beats = music_beats or (analysis.beat_track.beats, analysis.beat_track.downbeats)
         for name, library in libraries.items():
             start = time.perf_counter()
-            dance = choreograph_from_library(analysis, embedding, library, FPS, Controls())
+            dance = choreograph_from_library(analysis, embedding, library, FPS, controls)
             seconds[name] += time.perf_counter() - start
-            plan, bar_beats = plan_segments(analysis, embedding, library, Controls())
+            plan, bar_beats = plan_segments(analysis, embedding, library, controls)
             warps[name] += warp_factors(library, bar_beats)[np.arange(len(plan)), plan].tolist()
             joints = dance.joint_positions()
             row = {
@@ -150,7 +155,10 @@ def main() -> None:
     columns = ["bas", "beat_hit", "downbeat_hit", "accent", "pfc", "foot_skate_cm_s", "holds"]
     columns += ["speed_m_s", "travel_m_min", "turns_min"]
     n_annotated = sum(beats is not None for _, beats, _ in songs)
-    print(f"{len(songs)} songs ({n_annotated} annotated: BAS and hits on those), seed 0, 30 fps")
+    print(
+        f"{len(songs)} songs ({n_annotated} annotated: BAS and hits on those), seed 0, 30 fps, "
+        f"accent {args.accent:g}"
+    )
     header = columns + ["Div_k", "Div_g", "FID_k", "FID_g", "warp p5/p50/p95", "in 0.8-1.25"]
     print("| library | " + " | ".join(header) + " | s per song |")
     print("|---" * (len(header) + 2) + "|")

@@ -84,7 +84,12 @@ def _generate(args: argparse.Namespace) -> None:
     ]
     check_outputs([song, *filter(None, [args.library, args.encoder])], alternatives)
     library = load_libraries(args.library) if args.library else None
-    given = {"diversity": args.diversity, "energy": args.energy, "stage_radius": args.stage_radius}
+    given = {
+        "diversity": args.diversity,
+        "energy": args.energy,
+        "stage_radius": args.stage_radius,
+        "accent": args.accent,
+    }
     controls = Controls(
         **{k: v for k, v in given.items() if v is not None},
         prefer=tuple(args.prefer),
@@ -240,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--energy",
         type=options.number_in(-1, 1),
         help=f"-1 (calmer) to 1 (livelier), default {DEFAULTS.energy:g}",
+    )
+    generate.add_argument(
+        "--accent",
+        type=options.number_in(0, 0.9),
+        help="0 (the capture's own timing) to 0.9: how much the dancer slows into the strong "
+        f"beats and hurries between them (default {DEFAULTS.accent:g})",
     )
     generate.add_argument("--prefer", action="append", default=[], help="style tag to favour")
     generate.add_argument("--avoid", action="append", default=[], help="style tag to leave out")

@@ -19,7 +19,7 @@ from core.errors import MotionBeatError
 from . import job as jobs
 from . import preferences
 from .dance_scene import armature_to_animate, scene_fps, write_dance
-from .properties import BEAT_MARKERS, DIVERSITY, ENERGY, SEED
+from .properties import ACCENT, BEAT_MARKERS, DIVERSITY, ENERGY, SEED
 
 POLL_SECONDS = 0.1
 
@@ -51,6 +51,7 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
     beat_markers: bpy.props.BoolProperty(**BEAT_MARKERS)
     diversity: bpy.props.FloatProperty(**DIVERSITY)
     energy: bpy.props.FloatProperty(**ENERGY)
+    accent: bpy.props.FloatProperty(**ACCENT)
     keep_previous_action: bpy.props.BoolProperty(
         name="Keep Previous Action",
         description="Keep the armature's previous action (with a fake user) instead of letting "
@@ -74,7 +75,7 @@ class MOTIONBEAT_OT_generate_dance(bpy.types.Operator):
             Controls,  # the pipeline loads when generating, not before
         )
 
-        return Controls(diversity=self.diversity, energy=self.energy)
+        return Controls(diversity=self.diversity, energy=self.energy, accent=self.accent)
 
     def _song(self) -> Path | None:
         if not self.filepath:

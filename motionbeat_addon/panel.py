@@ -19,6 +19,7 @@ class VIEW3D_PT_motionbeat(bpy.types.Panel):
         layout.prop(settings, "beat_markers")
         layout.prop(settings, "diversity", slider=True)
         layout.prop(settings, "energy", slider=True)
+        layout.prop(settings, "accent", slider=True)
         if jobs.running is not None:
             layout.progress(
                 factor=jobs.running.progress,
@@ -31,6 +32,7 @@ class VIEW3D_PT_motionbeat(bpy.types.Panel):
         operator.beat_markers = settings.beat_markers
         operator.diversity = settings.diversity
         operator.energy = settings.energy
+        operator.accent = settings.accent
         obj = context.active_object
         if obj is not None and obj.type == "ARMATURE" and obj.select_get():
             layout.label(text=f"Animates '{obj.name}'", icon="ARMATURE_DATA")

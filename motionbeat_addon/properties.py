@@ -34,6 +34,14 @@ ENERGY: dict[str, Any] = {
     "min": -1.0,
     "max": 1.0,
 }
+ACCENT: dict[str, Any] = {
+    "name": "Beat Accent",
+    "description": "How much the dancer slows into the strong beats and hurries between them, "
+    "from 0 (the capture's own timing) to 0.9",
+    "default": 0.5,  # core.choreography.motion_graph.Controls.accent; a test holds them equal
+    "min": 0.0,
+    "max": 0.9,
+}
 
 
 class MotionBeatSettings(bpy.types.PropertyGroup):
@@ -44,3 +52,4 @@ class MotionBeatSettings(bpy.types.PropertyGroup):
     beat_markers: bpy.props.BoolProperty(**BEAT_MARKERS)
     diversity: bpy.props.FloatProperty(**DIVERSITY)
     energy: bpy.props.FloatProperty(**ENERGY)
+    accent: bpy.props.FloatProperty(**ACCENT)

@@ -290,11 +290,13 @@ def test_registering_the_add_on_reads_neither_torch_nor_librosa():
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_the_panel_s_diversity_default_is_the_choreographer_s():
+def test_the_panel_s_defaults_are_the_choreographer_s():
     from core.choreography.motion_graph import Controls
-    from motionbeat_addon.properties import DIVERSITY
+    from motionbeat_addon.properties import ACCENT, DIVERSITY, ENERGY
 
     assert DIVERSITY["default"] == Controls().diversity
+    assert ENERGY["default"] == Controls().energy
+    assert ACCENT["default"] == Controls().accent
 
 
 @pytest.fixture

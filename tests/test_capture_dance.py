@@ -15,10 +15,11 @@ from core.choreography.motion_graph import (
     plan_segments,
     warp_factors,
 )
-from core.choreography.stitching import MAX_WARP, beat_anchors
+from core.choreography.stitching import MAX_WARP, accent_warp, beat_anchors
 from core.choreography.time_warp import motion_beats
 from core.metrics import (
     beat_align_score,
+    beat_hit_rate,
     foot_skate,
     hold_share,
     mean_joint_speed,
@@ -63,6 +64,45 @@ def test_kinematic_beats_are_anchored_on_music_beats_within_the_warp_window():
     assert {10.5, 11.5} <= set(music.tolist())  # stops 0.5 and 1.3 land on beats 2 and 4
     ratios = np.diff(music) / np.diff(own)
     assert np.all(np.abs(np.log(ratios)) <= np.log(MAX_WARP) + 1e-9)
+
+
+@pytest.mark.parametrize("bar", [[10.0, 10.5, 11.0, 11.5, 12.0], [3.0, 3.6, 4.2, 4.8]])
+def test_the_beat_accent_keeps_every_beat_s_time_and_swings_the_speed_between(bar):
+    bar = np.array(bar)
+    times = np.linspace(bar[0], bar[-1], 601)
+    np.testing.assert_array_equal(accent_warp(times, bar, 0.0), times)
+    warped = accent_warp(times, bar, 0.5)
+    np.testing.assert_allclose(accent_warp(bar, bar, 0.5), bar, atol=1e-12)
+    rate = np.diff(warped) / np.diff(times)
+    assert rate.min() == pytest.approx(0.5, abs=0.01) and rate.max() == pytest.approx(1.5, abs=0.01)
+    # Slowest on the downbeat and on the bar's middle beat; on every beat of a bar of three.
+    slowest = times[1:][rate < 0.51]
+    strong = bar[::2] if len(bar) == 5 else bar
+    assert np.all(np.abs(slowest[:, None] - strong[None, :]).min(axis=1) < 0.05)
+
+
+def test_the_beat_accent_lands_the_dancer_s_braking_on_the_strong_beats(real_song_dance):
+    analysis, embedding = real_song_dance
+    track = analysis.beat_track
+    library = default_library()
+    own, accented = (
+        choreograph_from_library(analysis, embedding, library, 30.0, Controls(accent=a))
+        for a in (0.0, 0.5)
+    )
+    own_joints, joints = own.joint_positions(), accented.joint_positions()
+    assert beat_hit_rate(joints, 30.0, track.downbeats) > 0.6
+    assert (
+        beat_hit_rate(joints, 30.0, track.downbeats)
+        > beat_hit_rate(own_joints, 30.0, track.downbeats) + 0.1
+    )
+    assert beat_align_score(joints, 30.0, track.beats) > beat_align_score(
+        own_joints, 30.0, track.beats
+    )
+    # The same segments, as fast on average: a bar's path length is the capture's.
+    assert mean_joint_speed(joints, 30.0) == pytest.approx(
+        mean_joint_speed(own_joints, 30.0), rel=0.05
+    )
+    assert hold_share(joints, 30.0) < 0.08
 
 
 def test_a_mirrored_motion_is_the_reflection_of_the_original():

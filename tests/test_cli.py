@@ -49,6 +49,15 @@ def test_generate_writes_a_loadable_dance_into_a_new_folder(demo_song, tmp_path)
     assert len(motion.downbeats) >= 10
 
 
+def test_the_accent_option_reaches_the_dance(demo_song, tmp_path):
+    own, accented = tmp_path / "own.npz", tmp_path / "accented.npz"
+    for out, accent in ((own, "0"), (accented, "0.5")):
+        result = motionbeat("generate", str(demo_song), "--out", str(out), "--accent", accent)
+        assert result.returncode == 0, result.stderr
+    a, b = Motion.load_npz(own), Motion.load_npz(accented)
+    assert a.n_frames == b.n_frames and np.abs(a.poses - b.poses).max() > 0.1
+
+
 @pytest.mark.parametrize("make, message", BAD_SONGS)
 def test_bad_song_exits_1_with_one_line_on_stderr_and_writes_nothing(tmp_path, make, message):
     folder = tmp_path / "mes chansons ♪"
@@ -133,7 +142,8 @@ def test_a_30_minute_song_makes_a_dance_within_1_gib(demo_song, tmp_path):
 BAD_OPTIONS = {
     "generate": [("--fps", "nan"), ("--fps", "inf"), ("--fps", "0"), ("--seed", "-1"),
                  ("--seed", "1.5"), ("--alternatives", "0"), ("--diversity", "nan"),
-                 ("--diversity", "2"), ("--energy", "-3"), ("--stage-radius", "-1")],
+                 ("--diversity", "2"), ("--energy", "-3"), ("--stage-radius", "-1"),
+                 ("--accent", "0.95")],
     "convert": [("--fps", "0"), ("--fps", "abc")],
 }  # fmt: skip
 

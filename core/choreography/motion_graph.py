@@ -36,7 +36,7 @@ from core.analysis import SongAnalysis
 from core.body.motion import DEFAULT_FPS, Motion
 from core.choreography.bars import bar_grid, bar_loudness, rank_shares
 from core.choreography.library import MotionLibrary
-from core.choreography.stitching import MAX_WARP, assemble, lock_feet
+from core.choreography.stitching import ACCENT, MAX_WARP, assemble, lock_feet
 from core.model.embedding import SongEmbedding
 
 # The weights of a segment's cost in a bar and of a transition, in units of the music-motion
@@ -73,7 +73,9 @@ class Controls:
     (much variety between seeds); energy : -1 (calmer) to 1 (livelier) than the music suggests;
     prefer, avoid : style tags (a move name, "procedural", "salsa", "calm", ...);
     stage_radius : metres of floor around the start the dancer keeps to; in_place : remove the
-    root's travel (the dancer's turns and sway stay)."""
+    root's travel (the dancer's turns and sway stay); accent : 0 (the capture's own timing
+    within each beat) to 0.9, how much the dancer slows into the strong beats and hurries
+    between them (``core.choreography.stitching.accent_warp``)."""
 
     seed: int = 0
     diversity: float = 0.3
@@ -82,6 +84,7 @@ class Controls:
     avoid: tuple[str, ...] = ()
     stage_radius: float = STAGE_RADIUS_M
     in_place: bool = False
+    accent: float = ACCENT
 
 
 def _bar_music_embeddings(embedding: SongEmbedding, bar_starts: np.ndarray) -> np.ndarray:
@@ -263,7 +266,7 @@ def choreograph_from_library(
     segments, bar_beats = plan_segments(song, embedding, library, controls)
     library = library.in_bars_of(song.beat_track.beats_per_bar)  # as planned
     times = song.dance_times(fps)
-    poses, trans, contacts = assemble(library, segments, bar_beats, times)
+    poses, trans, contacts = assemble(library, segments, bar_beats, times, controls.accent)
     if controls.in_place:
         drift = gaussian_filter1d(trans[:, [0, 2]], IN_PLACE_SECONDS * fps, axis=0, mode="nearest")
         trans[:, [0, 2]] -= drift

@@ -30,6 +30,13 @@ MAX_WARP = 1.25
 SNAP_BEATS = 0.5  # a kinematic beat moves onto the nearest music beat (within the warp window)
 
 
+# The beat accent's default depth (``accent_warp``): the playback rate swings between 0.5 and
+# 1.5 of the capture's over each half bar. Chosen by hand on the rendered dances and
+# benchmarks/dance_quality.py (BAS 0.28 at 0, 0.41 at 0.5, 0.44 at 0.7, which already looks
+# like a pump); a tuned value would fit the shared songs.
+ACCENT = 0.5
+ACCENT_BEATS = 2  # the accent's period in beats in an even meter; in an odd meter, one beat
+
 LOCK_RAMP_FRAMES = 8  # frames over which a locked foot is let go (chosen by hand at 30 fps)
 
 
@@ -90,18 +97,52 @@ def beat_anchors(
     return np.array(music), np.array(segment)
 
 
+def accent_warp(times: np.ndarray, bar_beats: np.ndarray, accent: float) -> np.ndarray:
+    """Music times ``(T,)`` remapped so that the dance slows into the bar's strong beats and
+    hurries between them: over each accent period (two beats in an even meter, one in an odd
+    meter, whose bar cannot be halved) of phase p in [0, 1), the remapped time runs at the
+    rate ``1 - accent * cos(2 pi p)``. A period of two beats brakes twice a bar, at the
+    downbeat and the middle beat, deep enough for BAS's smoothing (5 frames at 30 fps) to keep;
+    one beat's is shallower there.
+
+    A dancer's beats are where the body brakes (kinematic beats, Bailando), and captured takes
+    brake less often than the music beats: about once in two beats on the shipped library,
+    and off the beat as often as on it. The rate's integral over a period is one and it is
+    symmetric, so every beat keeps its time (the segment's beats and the stops
+    ``beat_anchors`` snapped onto them stay on them) and the capture keeps its mean speed;
+    only within the beat does the speed swing, by ``accent`` either way.
+
+    times : (T,) seconds inside the bar; bar_beats : (B + 1,) its beat boundaries, seconds;
+    accent in [0, 1), 0 leaves the times as they are. Returns (T,) seconds, increasing.
+    """
+    if accent == 0.0:
+        return times
+    n_beats = len(bar_beats) - 1
+    period = ACCENT_BEATS if n_beats % ACCENT_BEATS == 0 else 1
+    edges = bar_beats[::period]
+    k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
+    length = edges[k + 1] - edges[k]
+    phase = (times - edges[k]) / length
+    return edges[k] + length * (phase - accent / (2 * np.pi) * np.sin(2 * np.pi * phase))
+
+
 def _smoothstep(s: np.ndarray) -> np.ndarray:
     s = np.clip(s, 0.0, 1.0)
     return s * s * (3.0 - 2.0 * s)
 
 
 def assemble(
-    library: MotionLibrary, segments: list[int], bar_beats: np.ndarray, times: np.ndarray
+    library: MotionLibrary,
+    segments: list[int],
+    bar_beats: np.ndarray,
+    times: np.ndarray,
+    accent: float = ACCENT,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poses (T, 24, 3), trans (T, 3) and contacts (T, 4) of the chosen segments on the bars.
 
     bar_beats : (n_bars, B + 1) seconds, each bar's beat boundaries (the segments' ``beats``
-    have as many); times : (T,) frame times.
+    have as many); times : (T,) frame times; accent : the depth of ``accent_warp`` on
+    captured segments (procedural ones already brake on every beat).
     """
     n = len(times)
     rotations = np.empty((n, N_JOINTS, 4))
@@ -118,7 +159,9 @@ def assemble(
         stops = library.kinematic_beats
         inside = stops[(stops > first) & (stops < stop - 1)]
         anchors = beat_anchors(bar_beats[bar], library.beats[s], (inside - first) / library.fps)
-        tau = np.interp(times[frames], *anchors)
+        # The procedural moves are keyed to brake on every beat: an accent would blur them.
+        depth = 0.0 if "procedural" in library.tag_sets[s] else accent
+        tau = np.interp(accent_warp(times[frames], bar_beats[bar], depth), *anchors)
         ends = np.array([0.0, library.beats[s][-1]])
         quat, local_trans, bar_contacts = _sample_segment(library, s, np.r_[tau, ends])
         turn = Rotation.from_euler("y", heading)
