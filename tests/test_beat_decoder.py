@@ -9,6 +9,7 @@ from core.beats.decoder import (
     MAX_BPM,
     MIN_BPM,
     BeatStateSpace,
+    bar_novelty,
     decode_bars,
     decode_beats,
     music_span,
@@ -103,6 +104,24 @@ def test_weak_downbeat_evidence_does_not_favour_the_longer_bar(meter):
     down_act = activation_at(beats, int(42 * FPS), height=0.08)
     down_act += activation_at(beats[::meter], int(42 * FPS), height=0.05)
     assert decode_bars(beats, down_act, FPS) == (meter, 0)
+
+
+@pytest.mark.parametrize("phase", [0, 1, 3])
+def test_where_the_sound_changes_every_four_beats_is_the_downbeat(phase):
+    """No downbeat evidence from the network at all, but a chord (a mel band's level) that
+    changes on every fourth beat from beat ``phase``: the bar novelty finds the bars."""
+    beats = np.arange(1.0, 41.0, 0.5)
+    frames = int(42 * FPS)
+    log_mel = np.zeros((frames, 8))
+    rng = np.random.default_rng(phase)
+    bar_lines = np.r_[0, np.round(beats[phase::4] * FPS).astype(int), frames]
+    for k, (a, b) in enumerate(zip(bar_lines[:-1], bar_lines[1:], strict=True)):
+        log_mel[a:b, k % 8] += 3.0  # each bar its own chord
+    log_mel += rng.normal(0.0, 0.3, log_mel.shape)
+    novelty = bar_novelty(log_mel, FPS, beats)
+    assert novelty.shape == beats.shape and abs(novelty.mean()) < 1e-9
+    flat = activation_at(beats, frames, height=0.2)
+    assert decode_bars(beats, flat, FPS, novelty=novelty) == (4, phase)
 
 
 def test_state_space_covers_the_tempo_range():

@@ -28,6 +28,7 @@ from core.beats.decoder import (
     MAX_BPM,
     MIN_BPM,
     BeatStateSpace,
+    bar_novelty,
     beat_strengths,
     decode_bars,
     decode_beats,
@@ -178,7 +179,10 @@ class BeatNet:
 
         y : (n,) float32 mono at ``config.sample_rate``.
         """
-        features = log_mel_flux(y, self.config)
+        return self.activations_of(log_mel_flux(y, self.config))
+
+    def activations_of(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``activations`` of a song's ``log_mel_flux`` features (T, 2 * n_mels)."""
         outputs = [self._member_activations(w, features) for w in self.members]
         return (
             np.mean([activation for activation, _ in outputs], axis=0),
@@ -224,11 +228,13 @@ def track_beats_network(y: np.ndarray, net: BeatNet | None = None) -> BeatTrack:
             f"{SAMPLE_RATE} Hz"
         )
     fps = net.config.fps
-    activation, tempo = net.activations(y)
+    features = log_mel_flux(y, net.config)
+    activation, tempo = net.activations_of(features)
     beats = decode_beats(activation[:, 0], fps, tempo_probabilities=tempo)
     if len(beats) < 2:
         raise BeatTrackingError("no steady beat found in the song")
-    beats_per_bar, first = decode_bars(beats, activation[:, 1], fps)
+    novelty = bar_novelty(features[:, : net.config.n_mels], fps, beats)
+    beats_per_bar, first = decode_bars(beats, activation[:, 1], fps, novelty=novelty)
     return BeatTrack(
         beats,
         beats_per_bar,

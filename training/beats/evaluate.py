@@ -1,6 +1,6 @@
 """Evaluate MotionBeat's beat tracker and librosa's on annotated songs, in the same run.
 
-    python -m training.beats.evaluate FOLDER [--model NPZ [NPZ ...]] [--json OUT.json]
+    python -m training.beats.evaluate FOLDER [FOLDER ...] [--model NPZ [NPZ ...]] [--json OUT]
 
 FOLDER holds audio files and a ``beats.json`` mapping each song to ``{"audio": FILE, "beats":
 [s, ...], "downbeats": [s, ...]}`` (the form of ``../shared/data/beats/lmms``; write the
@@ -10,7 +10,9 @@ first 5 s: beat F-measure (±70 ms), CMLt and AMLt (continuity, ±17.5% phase an
 downbeat F-measure (±70 ms), tempo accuracy (median inter-beat tempo within 4% of the
 annotated one) and time-signature accuracy; and the seconds each tracker took per song, from
 decoded samples. ``--model`` takes one or more tracker exports (averaged, as ``BeatNet`` does);
-without it, the shipped one.
+without it, the shipped one. With several folders (one set of music each: LMMS, tracker modules,
+Hydrogen, ...) it prints a table per set, then one over all their songs, so that a regression
+on one kind of music shows.
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ def evaluate(
     return results
 
 
-def summary_table(results: dict[str, dict[str, dict]]) -> str:
-    """Mean of each metric per tracker, one row per tracker."""
-    lines = ["tracker     " + " ".join(f"{m:>10}" for m in METRICS)]
+def summary_table(results: dict[str, dict[str, dict]], title: str = "") -> str:
+    """Mean of each metric per tracker, one row per tracker, under ``title``."""
+    lines = [f"{title or 'tracker':<11} " + " ".join(f"{m:>10}" for m in METRICS)]
     for name, songs in results.items():
         values = [np.array([s[m] for s in songs.values()], dtype=float) for m in METRICS]
         means = [v[~np.isnan(v)].mean() if (~np.isnan(v)).any() else np.nan for v in values]
@@ -90,21 +92,34 @@ def summary_table(results: dict[str, dict[str, dict]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, help="songs and their beats.json")
+    parser.add_argument("folders", type=Path, nargs="+", help="songs and their beats.json")
     parser.add_argument(
         "--model", type=Path, nargs="+", default=[DEFAULT_BEAT_MODEL], help="tracker exports"
     )
     parser.add_argument("--json", type=Path, help="also write per-song scores here")
     args = parser.parse_args(argv)
+    per_set: dict[str, dict[str, dict[str, dict]]] = {}
     try:
-        results = evaluate(args.folder, tuple(args.model))
+        for folder in args.folders:
+            per_set[folder.name] = evaluate(folder, tuple(args.model))
     except (KeyError, ValueError) as exc:  # a labels file without beats, or not numbers
         return report_error("evaluate_beats", MotionBeatError(f"malformed labels: {exc}"))
     except (MotionBeatError, OSError, KeyboardInterrupt) as exc:
         return report_error("evaluate_beats", exc)
-    print(summary_table(results))
+    for name, results in per_set.items():
+        print(summary_table(results, name if len(per_set) > 1 else ""))
+    if len(per_set) > 1:
+        every = {
+            tracker: {
+                f"{name}/{song}": v for name, r in per_set.items() for song, v in r[tracker].items()
+            }
+            for tracker in next(iter(per_set.values()))
+        }
+        print(summary_table(every, "all"))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(
+            json.dumps(per_set if len(per_set) > 1 else per_set.popitem()[1], indent=1)
+        )
     return 0
 
 
