@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from core.analysis import analyze_audio
-from core.audio.decode import load_audio
+from core.audio.decode import SAMPLE_RATE, load_audio
 from core.body.skeleton import forward_kinematics, mirror_motion
 from core.choreography.library import default_library
 from core.choreography.motion_graph import (
     Controls,
     choreograph_from_library,
+    cosine_similarities,
     plan_segments,
     warp_factors,
 )
@@ -170,3 +171,31 @@ def test_the_music_embedding_reaches_the_choice(real_song_dance, monkeypatch):
     monkeypatch.setattr(motion_graph, "SIMILARITY_WEIGHT", 0.0)
     deaf, _ = plan_segments(analysis, embedding, library, Controls(diversity=0.0))
     assert np.mean(np.array(plan) != np.array(deaf)) > 0.3
+
+
+def test_a_song_cut_by_a_bar_shifts_its_bar_embeddings_and_their_best_segments(
+    real_song_dance, real_song
+):
+    """Cutting the song at its second downbeat moves every bar one bar earlier: each bar's
+    embedding is then its own bar's in the whole song, nearer to it than to either neighbour's,
+    and the segment that matches it best (the music term of the choice) follows it."""
+    analysis, embedding = real_song_dance
+    y = load_audio(real_song)
+    cut = analysis.beat_track.downbeats[1]
+    y_cut = y[int(round(cut * SAMPLE_RATE)) :]
+    shifted = embed_audio(y_cut, analyze_audio(y_cut).beat_track)
+    distance = np.abs(embedding.bar_times[None, :] - (shifted.bar_times[:, None] + cut))
+    pairs = [(i, int(j)) for i, j in enumerate(distance.argmin(axis=1)) if distance[i, j] < 0.05]
+    assert len(pairs) > 0.9 * len(shifted.bar_times)
+    inner = [(i, j) for i, j in pairs if 0 < j < len(embedding.bars) - 1]
+    own = [shifted.bars[i] @ embedding.bars[j] for i, j in inner]
+    neighbour = [
+        max(shifted.bars[i] @ embedding.bars[j - 1], shifted.bars[i] @ embedding.bars[j + 1])
+        for i, j in inner
+    ]
+    assert np.mean(np.array(own) > np.array(neighbour)) > 0.8  # a third by chance
+    library = default_library()
+    i, j = np.array(pairs).T
+    best_cut = cosine_similarities(shifted.bars[i], library.embeddings).argmax(axis=1)
+    best_whole = cosine_similarities(embedding.bars[j], library.embeddings).argmax(axis=1)
+    assert np.mean(best_cut == best_whole) > 0.9
