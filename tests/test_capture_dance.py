@@ -16,9 +16,10 @@ from core.choreography.motion_graph import (
     plan_segments,
     warp_factors,
 )
-from core.choreography.stitching import MAX_WARP, accent_warp, beat_anchors
+from core.choreography.stitching import MAX_WARP, accent_warp, beat_anchors, metrical_accents
 from core.choreography.time_warp import motion_beats
 from core.metrics import (
+    accent_alignment,
     beat_align_score,
     beat_hit_rate,
     foot_skate,
@@ -71,9 +72,10 @@ def test_kinematic_beats_are_anchored_on_music_beats_within_the_warp_window():
 def test_the_beat_accent_keeps_every_beat_s_time_and_swings_the_speed_between(bar):
     bar = np.array(bar)
     times = np.linspace(bar[0], bar[-1], 601)
-    np.testing.assert_array_equal(accent_warp(times, bar, 0.0), times)
-    warped = accent_warp(times, bar, 0.5)
-    np.testing.assert_allclose(accent_warp(bar, bar, 0.5), bar, atol=1e-12)
+    strengths = metrical_accents(len(bar) - 1)
+    np.testing.assert_array_equal(accent_warp(times, bar, 0.0, strengths), times)
+    warped = accent_warp(times, bar, 0.5, strengths)
+    np.testing.assert_allclose(accent_warp(bar, bar, 0.5, strengths), bar, atol=1e-12)
     rate = np.diff(warped) / np.diff(times)
     assert rate.min() == pytest.approx(0.5, abs=0.01) and rate.max() == pytest.approx(1.5, abs=0.01)
     # Slowest on the downbeat and on the bar's middle beat; on every beat of a bar of three.
@@ -199,3 +201,35 @@ def test_a_song_cut_by_a_bar_shifts_its_bar_embeddings_and_their_best_segments(
     best_cut = cosine_similarities(shifted.bars[i], library.embeddings).argmax(axis=1)
     best_whole = cosine_similarities(embedding.bars[j], library.embeddings).argmax(axis=1)
     assert np.mean(best_cut == best_whole) > 0.9
+
+
+def test_beat_accents_are_each_beat_s_strength_against_its_own_bar():
+    from core.choreography.bars import beat_accents
+
+    quiet, loud = [1.0, 3.0, 1.0, 1.0], [10.0, 12.0, 10.0, 10.0]  # beat 2 hit hardest in both
+    accents = beat_accents(np.array([*quiet, *loud, np.nan]), 4)
+    np.testing.assert_allclose(accents[:4], accents[4:8])  # a loud bar is not an accent
+    assert accents[1] == accents.max() == 1.0 and accents[8] == 0.0  # unknown: no accent
+    np.testing.assert_array_equal(beat_accents(np.full(9, np.nan), 4), 0.0)
+
+
+def test_the_dancer_brakes_into_the_beats_the_music_hits(real_song_dance, real_song):
+    """With the music's accents the dance's braking follows the onset strength at each beat
+    (accent alignment, bar means removed); without them it does not, and the downbeats are
+    braked into either way."""
+    from core.model.config import MotionBeatConfig
+    from core.model.tokens import onset_envelope
+
+    analysis, embedding = real_song_dance
+    config = MotionBeatConfig()
+    onset = onset_envelope(load_audio(real_song), config)
+    rate = config.sample_rate / config.hop_length
+    track = analysis.beat_track
+    deaf = replace(analysis, beat_track=replace(track, accents=None))
+    library = default_library()
+    scores = {}
+    for name, song in (("hearing", analysis), ("deaf", deaf)):
+        joints = choreograph_from_library(song, embedding, library, 30.0).joint_positions()
+        scores[name] = accent_alignment(joints, 30.0, track.beats, track.downbeats, onset, rate)
+        assert beat_hit_rate(joints, 30.0, track.downbeats) > 0.6
+    assert scores["hearing"] > scores["deaf"] + 0.1, scores  # 0.16 against 0.00

@@ -25,6 +25,9 @@ class BeatTrack:
     first_downbeat_index : index into ``beats`` of the first downbeat
     tracker : name of what found the beats: "motionbeat", "librosa" or "given" (annotations)
     confidence : float in [0, 1] from trackers that give one (MotionBeat's), else None
+    accents : (n,) float64 onset strength at each beat (the tracker's spectral flux, its peak
+        within a frame of the beat; units of the tracker's), or None (annotations): how hard
+        the music hits each beat, which the choreographer's beat accent follows
     """
 
     beats: np.ndarray
@@ -32,6 +35,7 @@ class BeatTrack:
     first_downbeat_index: int
     tracker: str
     confidence: float | None = None
+    accents: np.ndarray | None = None
 
     @classmethod
     def given(cls, beats: np.ndarray, downbeats: np.ndarray, beats_per_bar: int) -> BeatTrack:
@@ -52,7 +56,9 @@ class BeatTrack:
         if len(keep) == len(self.beats):
             return self
         first = (self.first_downbeat_index - int(keep[0])) % self.beats_per_bar
-        return replace(self, beats=self.beats[keep[0] : keep[-1] + 1], first_downbeat_index=first)
+        kept = slice(keep[0], keep[-1] + 1)
+        accents = None if self.accents is None else self.accents[kept]
+        return replace(self, beats=self.beats[kept], first_downbeat_index=first, accents=accents)
 
     @property
     def downbeats(self) -> np.ndarray:

@@ -188,7 +188,8 @@ def decode_beats(
 
 
 def beat_strengths(activation: np.ndarray, fps: float, times: np.ndarray) -> np.ndarray:
-    """Peak activation within one frame of each time: (n,) float in [0, 1]."""
+    """The peak of a frame-wise curve (an activation, a spectral flux) within one frame of
+    each time: (n,) of its dtype."""
     frames = np.clip(np.round(np.asarray(times) * fps).astype(np.int64), 0, len(activation) - 1)
     return peak_near(activation, frames)
 

@@ -98,4 +98,10 @@ def track_beats(y: np.ndarray, sr: int, beats_per_bar: int = BEATS_PER_BAR) -> B
     harmony = chroma_novelty(chroma, beat_frames)
     accents = bass / (bass.mean() + 1e-9) + harmony / (harmony.mean() + 1e-9)
     phase = choose_downbeat_phase(accents, beats_per_bar)
-    return BeatTrack(beats.astype(np.float64), beats_per_bar, int(phase), tracker="librosa")
+    return BeatTrack(
+        beats.astype(np.float64),
+        beats_per_bar,
+        int(phase),
+        tracker="librosa",
+        accents=peak_near(full, beat_frames).astype(np.float64),
+    )

@@ -241,4 +241,7 @@ def track_beats_network(y: np.ndarray, net: BeatNet | None = None) -> BeatTrack:
         first,
         tracker="motionbeat",
         confidence=float(beat_strengths(activation[:, 0], fps, beats).mean()),
+        accents=beat_strengths(features[:, net.config.n_mels :].sum(axis=1), fps, beats).astype(
+            np.float64
+        ),
     )

@@ -22,10 +22,14 @@ class BarGrid:
 
     beat_times : (n_bars * beats_per_bar + 1,) float64 seconds; entry 0 is a downbeat at or
     before the music's start and the last is at or after its end.
+    accents : (len(beat_times),) float64 in [-1, 1], how much harder than the rest of its bar
+    the music hits each beat (``beat_accents``); 0 where the track gives no accents and on the
+    beats added before and after it.
     """
 
     beat_times: np.ndarray
     beats_per_bar: int
+    accents: np.ndarray
 
     @property
     def n_bars(self) -> int:
@@ -54,7 +58,30 @@ def bar_grid(
     n_after += -(n_before + len(beats) - 1 + n_after) % per_bar  # end on a bar line
     before = beats[0] - period * np.arange(n_before, 0, -1)
     after = beats[-1] + period * np.arange(1, n_after + 1)
-    return BarGrid(np.concatenate([before, beats, after]), per_bar)
+    strengths = np.full(n_before + len(beats) + n_after, np.nan)
+    if beat_track.accents is not None:
+        strengths[n_before : n_before + len(beats)] = beat_track.accents
+    return BarGrid(
+        np.concatenate([before, beats, after]), per_bar, beat_accents(strengths, per_bar)
+    )
+
+
+def beat_accents(strengths: np.ndarray, beats_per_bar: int) -> np.ndarray:
+    """Each beat's onset strength less its bar's mean, over the song's standard deviation of
+    that difference, clipped to [-1, 1]: (n,) float64. strengths : (n,) from a downbeat, NaN
+    where unknown (0 out). Bar means, not the song's, because a loud chorus is not an accent:
+    a beat is accented against the beats around it (as ``core.metrics.accent_alignment``
+    measures it)."""
+    n = len(strengths)
+    bar = np.arange(n) // beats_per_bar
+    known = ~np.isnan(strengths)
+    sums = np.bincount(bar[known], weights=strengths[known], minlength=bar[-1] + 1)
+    counts = np.bincount(bar[known], minlength=bar[-1] + 1)
+    deviation = np.where(known, strengths - sums[bar] / np.maximum(counts[bar], 1), 0.0)
+    spread = deviation[known].std() if known.sum() > 1 else 0.0
+    if spread <= 0:
+        return np.zeros(n)
+    return np.clip(deviation / spread, -1.0, 1.0)
 
 
 def bar_loudness(rms: np.ndarray, rms_times: np.ndarray, grid: BarGrid) -> np.ndarray:

@@ -36,7 +36,13 @@ from core.analysis import SongAnalysis
 from core.body.motion import DEFAULT_FPS, Motion
 from core.choreography.bars import bar_grid, bar_loudness, rank_shares
 from core.choreography.library import MotionLibrary
-from core.choreography.stitching import ACCENT, MAX_WARP, assemble, lock_feet
+from core.choreography.stitching import (
+    ACCENT,
+    MAX_WARP,
+    assemble,
+    lock_feet,
+    metrical_accents,
+)
 from core.model.embedding import SongEmbedding
 
 # The weights of a segment's cost in a bar and of a transition, in units of the music-motion
@@ -195,6 +201,30 @@ def choose_segments(
     return beams[0][1]
 
 
+# How much the music's own accents (``core.choreography.bars.beat_accents``) move the meter's
+# strong and weak beats in the beat accent. Chosen by hand on every third shared song
+# (benchmarks/dance_quality.py gives the full table): accent alignment -0.01 / 0.10 /
+# 0.19 / 0.20 at weights 0 / 1 / 2 / 3, BAS 0.40 / 0.38 / 0.37 / 0.37, downbeat hit 0.58 /
+# 0.56 / 0.56 / 0.56; past 2 little changes.
+MUSIC_ACCENT_WEIGHT = 2.0
+
+
+def beat_strengths(song: SongAnalysis) -> np.ndarray:
+    """(n_bars, B + 1) the beat accent's strength at each bar's beat boundaries, in [-1, 1]:
+    the meter's (``metrical_accents``) plus ``MUSIC_ACCENT_WEIGHT`` times the music's
+    (``BarGrid.accents``), clipped, and the bar lines always +1. So the dancer brakes into
+    every downbeat, into the other beats as hard as the music hits them, and passes fastest
+    through weak beats the music leaves unmarked."""
+    grid = bar_grid(song.beat_track, *song.music)
+    per_bar = grid.beats_per_bar
+    music = np.stack(
+        [grid.accents[b * per_bar : (b + 1) * per_bar + 1] for b in range(grid.n_bars)]
+    )
+    strengths = np.clip(metrical_accents(per_bar)[None, :] + MUSIC_ACCENT_WEIGHT * music, -1, 1)
+    strengths[:, [0, -1]] = 1.0  # the bar lines: downbeat hits are what an eye counts first
+    return strengths
+
+
 def plan_segments(
     song: SongAnalysis,
     embedding: SongEmbedding,
@@ -266,7 +296,9 @@ def choreograph_from_library(
     segments, bar_beats = plan_segments(song, embedding, library, controls)
     library = library.in_bars_of(song.beat_track.beats_per_bar)  # as planned
     times = song.dance_times(fps)
-    poses, trans, contacts = assemble(library, segments, bar_beats, times, controls.accent)
+    poses, trans, contacts = assemble(
+        library, segments, bar_beats, times, controls.accent, beat_strengths(song)
+    )
     if controls.in_place:
         drift = gaussian_filter1d(trans[:, [0, 2]], IN_PLACE_SECONDS * fps, axis=0, mode="nearest")
         trans[:, [0, 2]] -= drift

@@ -31,11 +31,10 @@ SNAP_BEATS = 0.5  # a kinematic beat moves onto the nearest music beat (within t
 
 
 # The beat accent's default depth (``accent_warp``): the playback rate swings between 0.5 and
-# 1.5 of the capture's over each half bar. Chosen by hand on the rendered dances and
-# benchmarks/dance_quality.py (BAS 0.28 at 0, 0.41 at 0.5, 0.44 at 0.7, which already looks
-# like a pump); a tuned value would fit the shared songs.
+# 1.5 of the capture's. Chosen by hand on the rendered dances and benchmarks/dance_quality.py
+# (BAS 0.28 at 0, 0.41 at 0.5, 0.44 at 0.7, which already looks like a pump); a tuned value
+# would fit the shared songs.
 ACCENT = 0.5
-ACCENT_BEATS = 2  # the accent's period in beats in an even meter; in an odd meter, one beat
 
 LOCK_RAMP_FRAMES = 8  # frames over which a locked foot is let go (chosen by hand at 30 fps)
 
@@ -97,33 +96,48 @@ def beat_anchors(
     return np.array(music), np.array(segment)
 
 
-def accent_warp(times: np.ndarray, bar_beats: np.ndarray, accent: float) -> np.ndarray:
-    """Music times ``(T,)`` remapped so that the dance slows into the bar's strong beats and
-    hurries between them: over each accent period (two beats in an even meter, one in an odd
-    meter, whose bar cannot be halved) of phase p in [0, 1), the remapped time runs at the
-    rate ``1 - accent * cos(2 pi p)``. A period of two beats brakes twice a bar, at the
-    downbeat and the middle beat, deep enough for BAS's smoothing (5 frames at 30 fps) to keep;
-    one beat's is shallower there.
+def metrical_accents(beats_per_bar: int) -> np.ndarray:
+    """(beats_per_bar + 1,) the bar's strong (+1) and weak (-1) beat boundaries, bar lines
+    included: in an even meter the downbeat and the middle beat are strong and the others weak
+    (so the dancer brakes twice a bar, a pulse slow enough for BAS's smoothing, 5 frames at
+    30 fps, to keep); in an odd meter, whose bar cannot be halved, every beat is strong."""
+    if beats_per_bar % 2:
+        return np.ones(beats_per_bar + 1)
+    return np.where(np.arange(beats_per_bar + 1) % 2 == 0, 1.0, -1.0)
+
+
+def accent_warp(
+    times: np.ndarray, bar_beats: np.ndarray, accent: float, strengths: np.ndarray
+) -> np.ndarray:
+    """Music times ``(T,)`` remapped so that the dance slows into accented beats and hurries
+    through the others: at each beat boundary b the remapped time runs at the rate
+    ``r_b = 1 - accent * strengths[b]``, and within a beat, of phase q in [0, 1), at
+    ``1 - a cos(pi q) - c cos(2 pi q)`` with a and c set by the rates at its two ends.
 
     A dancer's beats are where the body brakes (kinematic beats, Bailando), and captured takes
     brake less often than the music beats: about once in two beats on the shipped library,
-    and off the beat as often as on it. The rate's integral over a period is one and it is
-    symmetric, so every beat keeps its time (the segment's beats and the stops
-    ``beat_anchors`` snapped onto them stay on them) and the capture keeps its mean speed;
-    only within the beat does the speed swing, by ``accent`` either way.
+    and off the beat as often as on it. Both cosines integrate to zero over a beat, so every
+    beat keeps its time (the segment's beats and the stops ``beat_anchors`` snapped onto them
+    stay on them) and the capture keeps its mean speed; only within the beat does the speed
+    swing, by at most about ``accent`` either way. With strengths alternating +1 and -1 this
+    is the rate ``1 - accent cos(2 pi p)`` over each two beats.
 
     times : (T,) seconds inside the bar; bar_beats : (B + 1,) its beat boundaries, seconds;
-    accent in [0, 1), 0 leaves the times as they are. Returns (T,) seconds, increasing.
+    accent in [0, 0.9]; strengths : (B + 1,) in [-1, 1], each boundary's accent (+1 brakes
+    hardest, -1 passes through fastest). Returns (T,) seconds, increasing.
     """
     if accent == 0.0:
         return times
-    n_beats = len(bar_beats) - 1
-    period = ACCENT_BEATS if n_beats % ACCENT_BEATS == 0 else 1
-    edges = bar_beats[::period]
-    k = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, len(edges) - 2)
-    length = edges[k + 1] - edges[k]
-    phase = (times - edges[k]) / length
-    return edges[k] + length * (phase - accent / (2 * np.pi) * np.sin(2 * np.pi * phase))
+    k = np.clip(np.searchsorted(bar_beats, times, side="right") - 1, 0, len(bar_beats) - 2)
+    length = bar_beats[k + 1] - bar_beats[k]
+    q = (times - bar_beats[k]) / length
+    rate = 1.0 - accent * np.asarray(strengths, dtype=np.float64)
+    tilt = 0.5 * (
+        rate[k + 1] - rate[k]
+    )  # a: the cos(pi q) term, from one end's rate to the other's
+    dip = 1.0 - 0.5 * (rate[k] + rate[k + 1])  # c: the cos(2 pi q) term, both ends below 1
+    warped = q - tilt / np.pi * np.sin(np.pi * q) - dip / (2 * np.pi) * np.sin(2 * np.pi * q)
+    return bar_beats[k] + length * warped
 
 
 def _smoothstep(s: np.ndarray) -> np.ndarray:
@@ -137,13 +151,17 @@ def assemble(
     bar_beats: np.ndarray,
     times: np.ndarray,
     accent: float = ACCENT,
+    strengths: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poses (T, 24, 3), trans (T, 3) and contacts (T, 4) of the chosen segments on the bars.
 
     bar_beats : (n_bars, B + 1) seconds, each bar's beat boundaries (the segments' ``beats``
     have as many); times : (T,) frame times; accent : the depth of ``accent_warp`` on
-    captured segments (procedural ones already brake on every beat).
+    captured segments (procedural ones already brake on every beat); strengths : (n_bars,
+    B + 1) its accent at each boundary, or None for ``metrical_accents``.
     """
+    if strengths is None:
+        strengths = np.tile(metrical_accents(bar_beats.shape[1] - 1), (len(bar_beats), 1))
     n = len(times)
     rotations = np.empty((n, N_JOINTS, 4))
     trans = np.empty((n, 3))
@@ -161,7 +179,8 @@ def assemble(
         anchors = beat_anchors(bar_beats[bar], library.beats[s], (inside - first) / library.fps)
         # The procedural moves are keyed to brake on every beat: an accent would blur them.
         depth = 0.0 if "procedural" in library.tag_sets[s] else accent
-        tau = np.interp(accent_warp(times[frames], bar_beats[bar], depth), *anchors)
+        warped = accent_warp(times[frames], bar_beats[bar], depth, strengths[bar])
+        tau = np.interp(warped, *anchors)
         ends = np.array([0.0, library.beats[s][-1]])
         quat, local_trans, bar_contacts = _sample_segment(library, s, np.r_[tau, ends])
         turn = Rotation.from_euler("y", heading)
