@@ -13,11 +13,14 @@ from core.beats.network import BeatNet, BeatNetConfig
 from tests.conftest import SHARED_DATA, require_shared_data
 from training.beats.data import (
     MIN_GRID_FRACTION,
+    MIN_ON_BEAT_RATIO,
+    NOT_HEARD,
     Example,
     Variant,
     grid_fraction,
     labels_are_heard,
     midi_jobs,
+    on_beat_ratio,
     rewrite_midi,
 )
 from training.beats.train import (
@@ -177,6 +180,27 @@ def test_unheard_labels_are_the_mus_conversions_bunny_and_romer2():
             mus.add(name)
     assert len(mus) == 10
     assert left_out == mus | {"BUNNY", "ROMER2"}
+
+
+def test_the_tracker_modules_left_out_are_those_whose_onsets_fall_between_the_labelled_beats():
+    folder = require_shared_data(SHARED_DATA / "beats" / "modules")
+    from core.audio.decode import load_audio
+
+    under = set()
+    for song, entry in json.loads((folder / "beats.json").read_text()).items():
+        beats = np.asarray(entry["beats"])
+        if on_beat_ratio(load_audio(folder / entry["audio"]), beats, 22050) < MIN_ON_BEAT_RATIO:
+            under.add(f"modules__{song}")
+    assert under == NOT_HEARD
+
+
+def test_on_beat_ratio_tells_a_grid_on_the_clicks_from_one_between_them():
+    clicks = np.zeros(22050 * 8, dtype=np.float32)
+    for t in np.arange(0.5, 7.5, 0.5):
+        clicks[int(t * 22050) : int(t * 22050) + 200] = 0.8
+    beats = np.arange(0.5, 7.5, 0.5)
+    assert on_beat_ratio(clicks, beats, 22050) > 2.0
+    assert on_beat_ratio(clicks, beats + 0.25, 22050) < 0.5
 
 
 def test_the_decoders_downbeat_prior_is_the_training_songs_share_of_downbeats():

@@ -6,7 +6,9 @@ Three sources (``../shared/data/README.md``):
   (Debian: ``fluidsynth fluid-soundfont-gm``), labels from ``beats/midi/beats.json``. Each song is
   rendered as written, without drums, and three times re-scored: tempo scaled by 0.8-1.25 (the
   labels scale with it), other General MIDI programs, another gain and added noise;
-- the LMMS renders in ``beats/lmms/`` with their constant-tempo beat grids;
+- the annotated audio in ``beats/``: LMMS renders with their constant-tempo beat grids, tracker
+  modules with the player's row log (less 7 songs whose labelled beats are not heard,
+  ``recorded_songs``) and Hydrogen drum-machine songs;
 - synthetic drum patterns in 3/4 and 4/4 from the Hydrogen kits in ``drumkits/``.
 
 Songs are split by a hash of their name (one in five held out for validation), so every
@@ -14,7 +16,7 @@ variant of a song falls on the same side. MIDI songs whose labelled beats are no
 (``labels_are_heard``) are in neither split. Features (``core.beats.network.log_mel_flux``) are
 cached per song and variant, so rendering happens once.
 
-    python -m training.beats.data --out DIR    # writes the validation songs + beats.json
+    python -m training.beats.data --out DIR    # the validation songs + beats.json, per set
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import librosa
 import mido
 import numpy as np
 import soundfile
@@ -51,6 +54,18 @@ RESCORINGS = 3
 DRUM_PATTERNS = 60
 DRUM_PATTERN_S = 40.0
 MIN_GRID_FRACTION = 0.5  # see labels_are_heard
+RECORDED_SETS = ("lmms", "modules", "hydrogen")  # annotated audio in ../shared/data/beats
+MIN_ON_BEAT_RATIO = 0.9  # see recorded_songs
+# The tracker modules under MIN_ON_BEAT_RATIO (``recorded_songs``; tests/test_beat_training.py
+# recomputes them): listed, so that no training run decodes every song to find them.
+NOT_HEARD = frozenset(
+    f"modules__{song}"
+    for song in (
+        "bomberclone__mario_is_a_weenie", "circuslinux__finally", "circuslinux__hiscore",
+        "pingus__gd-matth", "pingus__gd-myla", "pingus__rough_journey",
+        "tecnoballz__termigator_reg-zbb",
+    )
+)  # fmt: skip
 
 
 class BeatDataError(MotionBeatError):
@@ -229,19 +244,48 @@ def midi_jobs(config: BeatNetConfig, validation: bool, cache: Path = CACHE) -> l
     ]
 
 
-def lmms_examples(config: BeatNetConfig, validation: bool, cache: Path = CACHE) -> list[Example]:
-    folder = SHARED_DATA / "beats" / "lmms"
-    labels = json.loads((folder / "beats.json").read_text())
-    examples = []
-    for song, entry in sorted(labels.items()):
-        if is_validation(song) != validation:
-            continue
+def on_beat_ratio(audio: np.ndarray, beats: np.ndarray, sample_rate: int) -> float:
+    """Mean onset strength (librosa's spectral flux, hop 256, peak within 23 ms) at the labelled
+    beats over that at the half beats between them. beats : (n,) seconds, n >= 2."""
+    hop = 256
+    envelope = librosa.onset.onset_strength(y=audio, sr=sample_rate, hop_length=hop)
 
-        def make(entry=entry):
-            audio = load_audio(folder / entry["audio"], config.sample_rate)
+    def strength(times: np.ndarray) -> float:
+        frames = np.clip(np.round(times * sample_rate / hop).astype(int), 0, len(envelope) - 1)
+        near = np.clip(frames[:, None] + np.arange(-2, 3)[None, :], 0, len(envelope) - 1)
+        return float(envelope[near].max(axis=1).mean())
+
+    return strength(beats) / max(strength(beats[:-1] + np.diff(beats) / 2), 1e-9)
+
+
+def recorded_songs(validation: bool) -> Iterator[tuple[str, Path, dict]]:
+    """The annotated audio of one split, ``(name, audio path, beats.json entry)``, from every
+    set in ``RECORDED_SETS``, less the songs whose labelled beats are not heard: on the tracker
+    modules the beat grid comes from the player's row log, and on 7 of the 48 the onsets fall
+    between the labelled beats more than on them (``on_beat_ratio`` under
+    ``MIN_ON_BEAT_RATIO``: mario_is_a_weenie 0.67, finally 0.53, hiscore 0.77, gd-matth 0.89,
+    gd-myla 0.87, rough_journey 0.88, termigator 0.87). The LMMS and Hydrogen grids come from
+    the songs' own tempo and are exact: the ratio audits noisy labels and does not judge those
+    (swung drums put GM_kit_Jazzy at 0.66)."""
+    for kind in RECORDED_SETS:
+        folder = SHARED_DATA / "beats" / kind
+        for song, entry in sorted(json.loads((folder / "beats.json").read_text()).items()):
+            if is_validation(song) != validation or f"{kind}__{song}" in NOT_HEARD:
+                continue
+            yield f"{kind}__{song}", folder / entry["audio"], entry
+
+
+def recorded_examples(
+    config: BeatNetConfig, validation: bool, cache: Path = CACHE
+) -> list[Example]:
+    examples = []
+    for name, path, entry in recorded_songs(validation):
+
+        def make(path=path, entry=entry):
+            audio = load_audio(path, config.sample_rate)
             return audio, np.asarray(entry["beats"]), np.asarray(entry["downbeats"])
 
-        examples.append(_cached(f"lmms__{song}", make, config, cache))
+        examples.append(_cached(name, make, config, cache))
     return examples
 
 
@@ -320,45 +364,55 @@ def beat_examples(
         raise BeatDataError(f"no beat data at {SHARED_DATA / 'beats'}")
     with ProcessPoolExecutor(workers) as pool:
         examples = list(pool.map(_midi_example, midi_jobs(config, validation, cache)))
-    examples += lmms_examples(config, validation, cache)
+    examples += recorded_examples(config, validation, cache)
     if not validation:
         examples += drum_examples(config, cache)
     return examples
 
 
-def validation_songs() -> Iterator[tuple[str, np.ndarray, dict]]:
-    """Validation songs as audio: ``(name, (n,) float32 at 22.05 kHz, beats.json entry)``."""
+def validation_songs() -> Iterator[tuple[str, str, np.ndarray, dict]]:
+    """Validation songs as audio: ``(set, name, (n,) float32 at 22.05 kHz, beats.json entry)``;
+    the sets are "midi" and ``RECORDED_SETS``."""
     config = BeatNetConfig()
     for song, entry, variant, _, _ in midi_jobs(config, validation=True):
         midi = SHARED_DATA / "beats" / "midi" / entry["midi"]
-        yield song, render_midi(midi, variant, config.sample_rate), entry
-    folder = SHARED_DATA / "beats" / "lmms"
-    for song, entry in sorted(json.loads((folder / "beats.json").read_text()).items()):
-        if is_validation(song):
-            yield song, load_audio(folder / entry["audio"], config.sample_rate), entry
+        yield "midi", song, render_midi(midi, variant, config.sample_rate), entry
+    for name, path, entry in recorded_songs(validation=True):
+        kind, song = name.split("__", 1)
+        yield kind, song, load_audio(path, config.sample_rate), entry
 
 
 def write_validation_folder(out: Path) -> Path:
-    """Write the validation songs as FLAC and their labels as ``beats.json`` (the LMMS form)."""
-    out.mkdir(parents=True, exist_ok=True)
-    labels = {}
-    for song, audio, entry in validation_songs():
-        soundfile.write(out / f"{song}.flac", audio, BeatNetConfig().sample_rate)
-        labels[song] = {
+    """Write the validation songs as FLAC with their labels as ``beats.json`` (the LMMS form), a
+    folder per set (``out/midi``, ``out/lmms``, ...), so that ``training.beats.evaluate
+    out/*`` scores each set apart."""
+    labels: dict[str, dict] = {}
+    for kind, song, audio, entry in validation_songs():
+        folder = out / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        soundfile.write(folder / f"{song}.flac", audio, BeatNetConfig().sample_rate)
+        labels.setdefault(kind, {})[song] = {
             "audio": f"{song}.flac",
             "beats": entry["beats"],
             "downbeats": entry["downbeats"],
             "beats_per_bar": _beats_per_bar(entry),
         }
-    (out / "beats.json").write_text(json.dumps(labels))
+    for kind, songs in labels.items():
+        (out / kind / "beats.json").write_text(json.dumps(songs))
     return out
 
 
 def _beats_per_bar(entry: dict) -> int:
+    """The labelled meter: given, or the MIDI file's first time signature, or else the median
+    count of labelled beats from one downbeat to the next (the tracker modules')."""
     if "beats_per_bar" in entry:
         return int(entry["beats_per_bar"])
-    signatures = entry.get("time_signatures") or [[0.0, 4, 4]]
-    return int(signatures[0][1])
+    if entry.get("time_signatures"):
+        return int(entry["time_signatures"][0][1])
+    beats, downbeats = np.asarray(entry["beats"]), np.asarray(entry["downbeats"])
+    if len(downbeats) < 2:
+        return 4
+    return int(np.median(np.diff(np.searchsorted(beats, downbeats - 1e-3))))
 
 
 def main() -> int:
