@@ -84,6 +84,15 @@ def test_the_beat_accent_keeps_every_beat_s_time_and_swings_the_speed_between(ba
     assert np.all(np.abs(slowest[:, None] - strong[None, :]).min(axis=1) < 0.05)
 
 
+@pytest.mark.parametrize("accent", [0.5, 0.9])
+def test_the_beat_accent_never_runs_time_backwards_whatever_the_strengths(accent):
+    bar = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
+    times = np.linspace(0.0, 2.0, 4001)
+    for strengths in ([1, -1, 1, -1, 1], [1, 1, -1, -1, 1], [-1, 0.3, 1, -0.7, 1]):
+        rate = np.diff(accent_warp(times, bar, accent, np.array(strengths))) / np.diff(times)
+        assert rate.min() > 1.0 - accent - 1e-3 and rate.max() < 1.0 + accent + 1e-3
+
+
 def test_the_beat_accent_lands_the_dancer_s_braking_on_the_strong_beats(real_song_dance):
     analysis, embedding = real_song_dance
     track = analysis.beat_track

@@ -132,10 +132,10 @@ def accent_warp(
     length = bar_beats[k + 1] - bar_beats[k]
     q = (times - bar_beats[k]) / length
     rate = 1.0 - accent * np.asarray(strengths, dtype=np.float64)
-    tilt = 0.5 * (
-        rate[k + 1] - rate[k]
-    )  # a: the cos(pi q) term, from one end's rate to the other's
-    dip = 1.0 - 0.5 * (rate[k] + rate[k + 1])  # c: the cos(2 pi q) term, both ends below 1
+    # a, the cos(pi q) term, tilts from one end's rate to the other's; c, the cos(2 pi q)
+    # term, lowers both ends together. The rate never falls below 1 - accent (tested).
+    tilt = 0.5 * (rate[k + 1] - rate[k])
+    dip = 1.0 - 0.5 * (rate[k] + rate[k + 1])
     warped = q - tilt / np.pi * np.sin(np.pi * q) - dip / (2 * np.pi) * np.sin(2 * np.pi * q)
     return bar_beats[k] + length * warped
 
