@@ -35,6 +35,13 @@ class BarGrid:
     def n_bars(self) -> int:
         return (len(self.beat_times) - 1) // self.beats_per_bar
 
+    def per_bar(self, values: np.ndarray) -> np.ndarray:
+        """(n_bars, beats_per_bar + 1) of a per-beat array (``beat_times``, ``accents``): each
+        bar's beat boundaries, bar lines included (a bar line ends one row and starts the
+        next)."""
+        index = np.arange(self.n_bars)[:, None] * self.beats_per_bar
+        return values[index + np.arange(self.beats_per_bar + 1)[None, :]]
+
     def beat_position(self, times: np.ndarray) -> np.ndarray:
         """Continuous beat index of each time (seconds): the piecewise-linear time warp."""
         return np.interp(times, self.beat_times, np.arange(len(self.beat_times)))

@@ -216,11 +216,10 @@ def beat_strengths(song: SongAnalysis) -> np.ndarray:
     every downbeat, into the other beats as hard as the music hits them, and passes fastest
     through weak beats the music leaves unmarked."""
     grid = bar_grid(song.beat_track, *song.music)
-    per_bar = grid.beats_per_bar
-    music = np.stack(
-        [grid.accents[b * per_bar : (b + 1) * per_bar + 1] for b in range(grid.n_bars)]
+    music = grid.per_bar(grid.accents)
+    strengths = np.clip(
+        metrical_accents(grid.beats_per_bar)[None, :] + MUSIC_ACCENT_WEIGHT * music, -1, 1
     )
-    strengths = np.clip(metrical_accents(per_bar)[None, :] + MUSIC_ACCENT_WEIGHT * music, -1, 1)
     strengths[:, [0, -1]] = 1.0  # the bar lines: downbeat hits are what an eye counts first
     return strengths
 
@@ -239,11 +238,8 @@ def plan_segments(
     are ``rank_shares``. The same song and seed give the same plan on any CPU, BLAS or numpy.
     """
     grid = bar_grid(song.beat_track, *song.music)
-    per_bar = grid.beats_per_bar
-    bar_beats = np.stack(
-        [grid.beat_times[b * per_bar : (b + 1) * per_bar + 1] for b in range(grid.n_bars)]
-    )
-    library = library.in_bars_of(per_bar)
+    bar_beats = grid.per_bar(grid.beat_times)
+    library = library.in_bars_of(grid.beats_per_bar)
     music = _bar_music_embeddings(embedding, bar_beats[:, 0])
     unary = -SIMILARITY_WEIGHT * cosine_similarities(music, library.embeddings)
     if song.loudness is not None and song.loudness_times is not None:
