@@ -1,7 +1,7 @@
 """How the dance looks in numbers, per motion library, on every shared song, in one run.
 
     python benchmarks/dance_quality.py [--libraries cmu procedural LIB.npz ...] [--limit N]
-        [--accent A]
+        [--accent A] [--given-beats]
 
 Songs: the annotated ones in ../shared/data/beats (LMMS, tracker modules, Hydrogen), scored
 against their annotated beats and downbeats, and the game and librosa tracks in
@@ -15,11 +15,16 @@ speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagona
 distance of 10-s kinetic and geometric features to real capture held out of the library
 (``core.choreography.library_build.CMU_HELD_OUT``) beside real against real, the bars' time-warp
 factors and the seconds per song.
+
+``--given-beats`` dances the annotated songs on their annotated beats, downbeats and meter
+(``BeatTrack.given``) instead of the tracker's: the gap between the two runs is what the
+tracker's errors cost the dance, the rest is the choreographer's.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -32,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.analysis import analyze_audio  # noqa: E402
 from core.audio.decode import load_audio  # noqa: E402
+from core.beats.beat_track import BeatTrack  # noqa: E402
 from core.choreography.library import load_libraries  # noqa: E402
 from core.choreography.library_build import cmu_takes  # noqa: E402
 from core.choreography.motion_graph import (  # noqa: E402
@@ -59,6 +65,7 @@ from core.model.config import MotionBeatConfig  # noqa: E402
 from core.model.embedding import embed_audio  # noqa: E402
 from core.model.tokens import onset_envelope  # noqa: E402
 from core.motion_files.load import load_bvh_motion  # noqa: E402
+from training.beats.data import labelled_beats_per_bar  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FPS = 30.0
@@ -67,7 +74,8 @@ ONSET_CONFIG = MotionBeatConfig()  # the onset envelope the encoder's onset head
 ONSET_RATE = ONSET_CONFIG.sample_rate / ONSET_CONFIG.hop_length
 
 
-def annotated_songs() -> list[tuple[Path, np.ndarray | None, np.ndarray | None]]:
+def annotated_songs() -> list[tuple[Path, np.ndarray | None, np.ndarray | None, int | None]]:
+    """(audio, beats, downbeats, beats per bar) of every shared song; None where unannotated."""
     songs = []
     for kind in ("lmms", "modules", "hydrogen"):
         labels = json.loads((DATA / "beats" / kind / "beats.json").read_text())
@@ -76,9 +84,13 @@ def annotated_songs() -> list[tuple[Path, np.ndarray | None, np.ndarray | None]]
                 np.asarray(json.loads(v) if isinstance(v, str) else v, dtype=float)
                 for v in (entry["beats"], entry["downbeats"])
             )
-            songs.append((DATA / "beats" / kind / entry["audio"], beats, downbeats))
+            # The product dances in bars of three or four (the trackers' meters): a labelled
+            # bar of six or eight beats (some modules' patterns) is danced as two of them.
+            meter = labelled_beats_per_bar(entry)
+            meter = meter if meter in (3, 4) else 3 if meter % 3 == 0 else 4
+            songs.append((DATA / "beats" / kind / entry["audio"], beats, downbeats, meter))
     music = sorted(p for p in (DATA / "music").rglob("*.ogg"))
-    return songs + [(p, None, None) for p in music]
+    return songs + [(p, None, None, None) for p in music]
 
 
 def windows(joints: np.ndarray) -> list[np.ndarray]:
@@ -100,6 +112,11 @@ def main() -> None:
     parser.add_argument(
         "--accent", type=float, default=Controls().accent, help="the beat accent's depth"
     )
+    parser.add_argument(
+        "--given-beats",
+        action="store_true",
+        help="dance the annotated songs on their annotated beats, not the tracker's",
+    )
     args = parser.parse_args()
     songs = annotated_songs()[: args.limit]
     controls = Controls(accent=args.accent)
@@ -118,9 +135,12 @@ def main() -> None:
     song_features = {name: [] for name in libraries}
     warps = {name: [] for name in libraries}
     seconds = {name: 0.0 for name in libraries}
-    for path, beats, downbeats in songs:
+    for path, beats, downbeats, meter in songs:
         y = load_audio(path)
         analysis = analyze_audio(y)
+        if args.given_beats and beats is not None and meter is not None:
+            given = BeatTrack.given(beats, downbeats, meter)
+            analysis = dataclasses.replace(analysis, beat_track=given)
         embedding = embed_audio(y, analysis.beat_track)
         onset = onset_envelope(y, ONSET_CONFIG)
         music_beats = (beats, downbeats) if beats is not None else None
@@ -154,10 +174,12 @@ def main() -> None:
     every_g = np.array([g for f in song_features.values() for _, g in f])
     columns = ["bas", "beat_hit", "downbeat_hit", "accent", "pfc", "foot_skate_cm_s", "holds"]
     columns += ["speed_m_s", "travel_m_min", "turns_min"]
-    n_annotated = sum(beats is not None for _, beats, _ in songs)
+    n_annotated = sum(beats is not None for _, beats, _, _ in songs)
+    source = "annotated" if args.given_beats else "tracked"
+
     print(
         f"{len(songs)} songs ({n_annotated} annotated: BAS and hits on those), seed 0, 30 fps, "
-        f"accent {args.accent:g}"
+        f"accent {args.accent:g}, dancing on the {source} beats"
     )
     header = columns + ["Div_k", "Div_g", "FID_k", "FID_g", "warp p5/p50/p95", "in 0.8-1.25"]
     print("| library | " + " | ".join(header) + " | s per song |")

@@ -172,7 +172,7 @@ def main() -> None:
         real += [features(w)[0] for w in windows(load_bvh_motion(path, FPS).joint_positions())]
     rows = {name: {"accent": [], "bas": [], "k": [], "g": [], "clips": []} for name in VARIANTS}
     songs = annotated_songs()[: args.limit]
-    for path, beats, downbeats in songs:
+    for path, beats, downbeats, _ in songs:
         y = load_audio(path)
         analysis = analyze_audio(y)
         onset = onset_envelope(y, ONSET_CONFIG)

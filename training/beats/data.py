@@ -395,14 +395,14 @@ def write_validation_folder(out: Path) -> Path:
             "audio": f"{song}.flac",
             "beats": entry["beats"],
             "downbeats": entry["downbeats"],
-            "beats_per_bar": _beats_per_bar(entry),
+            "beats_per_bar": labelled_beats_per_bar(entry),
         }
     for kind, songs in labels.items():
         (out / kind / "beats.json").write_text(json.dumps(songs))
     return out
 
 
-def _beats_per_bar(entry: dict) -> int:
+def labelled_beats_per_bar(entry: dict) -> int:
     """The labelled meter: given, or the MIDI file's first time signature, or else the median
     count of labelled beats from one downbeat to the next (the tracker modules')."""
     if "beats_per_bar" in entry:
