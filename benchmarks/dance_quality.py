@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from core.analysis import analyze_audio  # noqa: E402
 from core.audio.decode import load_audio  # noqa: E402
 from core.beats.beat_track import BeatTrack  # noqa: E402
+from core.beats.decoder import METERS  # noqa: E402
 from core.choreography.library import load_libraries  # noqa: E402
 from core.choreography.library_build import cmu_takes  # noqa: E402
 from core.choreography.motion_graph import (  # noqa: E402
@@ -84,10 +85,10 @@ def annotated_songs() -> list[tuple[Path, np.ndarray | None, np.ndarray | None, 
                 np.asarray(json.loads(v) if isinstance(v, str) else v, dtype=float)
                 for v in (entry["beats"], entry["downbeats"])
             )
-            # The product dances in bars of three or four (the trackers' meters): a labelled
-            # bar of six or eight beats (some modules' patterns) is danced as two of them.
+            # The product dances in the tracker's meters (``METERS``, three or four beats): a
+            # labelled bar of six or eight beats (some modules' patterns) is danced as two.
             meter = labelled_beats_per_bar(entry)
-            meter = meter if meter in (3, 4) else 3 if meter % 3 == 0 else 4
+            meter = meter if meter in METERS else 3 if meter % 3 == 0 else 4
             songs.append((DATA / "beats" / kind / entry["audio"], beats, downbeats, meter))
     music = sorted(p for p in (DATA / "music").rglob("*.ogg"))
     return songs + [(p, None, None, None) for p in music]
@@ -138,7 +139,7 @@ def main() -> None:
     for path, beats, downbeats, meter in songs:
         y = load_audio(path)
         analysis = analyze_audio(y)
-        if args.given_beats and beats is not None and meter is not None:
+        if args.given_beats and beats is not None:
             given = BeatTrack.given(beats, downbeats, meter)
             analysis = dataclasses.replace(analysis, beat_track=given)
         embedding = embed_audio(y, analysis.beat_track)
@@ -176,7 +177,6 @@ def main() -> None:
     columns += ["speed_m_s", "travel_m_min", "turns_min"]
     n_annotated = sum(beats is not None for _, beats, _, _ in songs)
     source = "annotated" if args.given_beats else "tracked"
-
     print(
         f"{len(songs)} songs ({n_annotated} annotated: BAS and hits on those), seed 0, 30 fps, "
         f"accent {args.accent:g}, dancing on the {source} beats"
