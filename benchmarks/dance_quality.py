@@ -37,8 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.analysis import analyze_audio  # noqa: E402
 from core.audio.decode import load_audio  # noqa: E402
-from core.beats.beat_track import BeatTrack  # noqa: E402
-from core.beats.decoder import METERS  # noqa: E402
+from core.beats.beat_track import METERS, BeatTrack  # noqa: E402
 from core.choreography.library import load_libraries  # noqa: E402
 from core.choreography.library_build import cmu_takes  # noqa: E402
 from core.choreography.motion_graph import (  # noqa: E402

@@ -93,7 +93,7 @@ def test_bar_decoding_finds_meter_and_phase(meter, phase):
     down_act = activation_at(downbeats, int(42 * FPS), height=0.6)
     down_act += activation_at(beats, int(42 * FPS), height=0.25) - 0.02
     down_act = np.clip(down_act + rng.uniform(0.0, 0.2, len(down_act)), 0.0, 1.0)
-    assert decode_bars(beats, down_act, FPS) == (meter, phase)
+    assert_bars(decode_bars(beats, down_act, FPS), beats, meter, phase)
 
 
 @pytest.mark.parametrize("meter", [3, 4])
@@ -103,7 +103,7 @@ def test_weak_downbeat_evidence_does_not_favour_the_longer_bar(meter):
     beats = np.arange(1.0, 41.0, 0.5)
     down_act = activation_at(beats, int(42 * FPS), height=0.08)
     down_act += activation_at(beats[::meter], int(42 * FPS), height=0.05)
-    assert decode_bars(beats, down_act, FPS) == (meter, 0)
+    assert_bars(decode_bars(beats, down_act, FPS), beats, meter, 0)
 
 
 @pytest.mark.parametrize("phase", [0, 1, 3])
@@ -121,7 +121,55 @@ def test_where_the_sound_changes_every_four_beats_is_the_downbeat(phase):
     novelty = bar_novelty(log_mel, FPS, beats)
     assert novelty.shape == beats.shape and abs(novelty.mean()) < 1e-9
     flat = activation_at(beats, frames, height=0.2)
-    assert decode_bars(beats, flat, FPS, novelty=novelty) == (4, phase)
+    assert_bars(decode_bars(beats, flat, FPS, novelty=novelty), beats, 4, phase)
+
+
+def assert_bars(decoded, beats, meter, phase):
+    beats_per_bar, downbeats = decoded
+    assert beats_per_bar == meter
+    np.testing.assert_array_equal(downbeats, np.arange(phase, len(beats), meter))
+
+
+def bar_evidence(downbeats, beats, n_frames, seed):
+    """Noisy downbeat activation: each downbeat a bit stronger than the beats around it."""
+    act = activation_at(downbeats, n_frames, height=0.6)
+    act += activation_at(beats, n_frames, height=0.25) - 0.02
+    rng = np.random.default_rng(seed)
+    return np.clip(act + rng.uniform(0.0, 0.2, n_frames), 0.0, 1.0)
+
+
+@pytest.mark.parametrize("dropped", [41, 42])
+def test_bar_decoding_follows_a_dropped_beat(dropped):
+    """The tracker missed one beat halfway (the music's bars go on): the downbeats after it
+    are one tracked beat earlier, and the decoder follows them, where one phase for the
+    whole song would miss half of them."""
+    music_beats = np.arange(1.0, 41.0, 0.5)
+    music_downbeats = music_beats[::4]
+    beats = np.delete(music_beats, dropped)
+    act = bar_evidence(music_downbeats, beats, int(42 * FPS), seed=dropped)
+    meter, downbeats = decode_bars(beats, act, FPS)
+    assert meter == 4
+    np.testing.assert_array_equal(beats[downbeats], music_downbeats)
+
+
+def test_bar_decoding_follows_a_change_of_meter():
+    """Twenty bars of 4/4, then twenty of 3/4: the downbeats of both, and the meter of most
+    bars."""
+    beats = np.arange(1.0, 71.0, 0.5)
+    downbeats = np.r_[np.arange(0, 80, 4), np.arange(80, 140, 3)]
+    act = bar_evidence(beats[downbeats], beats, int(72 * FPS), seed=3)
+    meter, decoded = decode_bars(beats, act, FPS)
+    assert meter == 3  # twenty bars of three against twenty of four: the earlier meter
+    np.testing.assert_array_equal(decoded, downbeats)
+
+
+def test_one_odd_downbeat_does_not_move_the_bars():
+    """A single beat off the bar that reads as a downbeat (a crash cymbal on beat three) costs
+    less than two phase jumps: the bars stay where the rest of the song has them."""
+    beats = np.arange(1.0, 41.0, 0.5)
+    act = bar_evidence(beats[::4], beats, int(42 * FPS), seed=5)
+    act = np.maximum(act, activation_at(beats[[42]], len(act), height=0.95))
+    assert_bars(decode_bars(beats, act, FPS), beats, 4, 0)
 
 
 def test_state_space_covers_the_tempo_range():

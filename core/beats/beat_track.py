@@ -14,14 +14,16 @@ import numpy as np
 
 from core.errors import BeatTrackingError
 
+METERS = (3, 4)  # beats per bar the trackers decode and the choreographers dance in
+
 
 @dataclass(frozen=True)
 class BeatTrack:
     """Beat analysis of one song: the one owner of its meter.
 
     beats : (n,) float64, seconds, increasing
-    beats_per_bar : int, the meter's beats per bar (3 or 4); the bar phase of the music
-        encoder's tokens and the choreographers' bar grid both count bars with it
+    beats_per_bar : int, the meter's beats per bar (3 or 4; of most bars, where it changes);
+        the choreographers' bars are this long
     first_downbeat_index : index into ``beats`` of the first downbeat
     tracker : name of what found the beats: "motionbeat", "librosa" or "given" (annotations)
     confidence : float in [0, 1] from trackers that give one (MotionBeat's), else None
@@ -36,11 +38,23 @@ class BeatTrack:
     tracker: str
     confidence: float | None = None
     accents: np.ndarray | None = None
+    downbeat_indices: np.ndarray | None = None
+    """(m,) int indices into ``beats`` of the downbeats where a tracker decoded them one by one
+    (MotionBeat's bar-pointer HMM: a bar may restart early or late, or change meter), from
+    ``first_downbeat_index``; None: every ``beats_per_bar``-th beat from it."""
+
+    def __post_init__(self):
+        if self.beats_per_bar not in METERS:
+            raise ValueError(f"{self.beats_per_bar} beats a bar: MotionBeat dances in {METERS}")
+        if self.downbeat_indices is not None and (
+            len(self.downbeat_indices) == 0 or self.downbeat_indices[0] != self.first_downbeat_index
+        ):
+            raise ValueError("downbeat_indices must start at first_downbeat_index")
 
     @classmethod
     def given(cls, beats: np.ndarray, downbeats: np.ndarray, beats_per_bar: int) -> BeatTrack:
         """A track from annotated ``beats`` and ``downbeats`` (seconds): bars from the beat
-        nearest the first downbeat."""
+        nearest the first downbeat. Raises ValueError for a meter outside ``METERS``."""
         beats = np.asarray(beats, dtype=np.float64)
         first = int(np.argmin(np.abs(beats - downbeats[0])))
         return cls(beats, int(beats_per_bar), first, "given")
@@ -55,15 +69,51 @@ class BeatTrack:
             raise BeatTrackingError("no steady beat found in the music")
         if len(keep) == len(self.beats):
             return self
-        first = (self.first_downbeat_index - int(keep[0])) % self.beats_per_bar
         kept = slice(keep[0], keep[-1] + 1)
         accents = None if self.accents is None else self.accents[kept]
-        return replace(self, beats=self.beats[kept], first_downbeat_index=first, accents=accents)
+        downbeats = None
+        if self.downbeat_indices is not None:
+            inside = (self.downbeat_indices >= keep[0]) & (self.downbeat_indices <= keep[-1])
+            downbeats = self.downbeat_indices[inside] - int(keep[0])
+        if downbeats is not None and len(downbeats):
+            first = int(downbeats[0])
+        else:  # regular bars, or no downbeat kept: count bars on from the last one before
+            before = self.downbeat_index[self.downbeat_index < keep[0]]
+            last = int(before[-1]) if len(before) else self.first_downbeat_index
+            first, downbeats = (last - int(keep[0])) % self.beats_per_bar, None
+        return replace(
+            self,
+            beats=self.beats[kept],
+            first_downbeat_index=first,
+            accents=accents,
+            downbeat_indices=downbeats,
+        )
+
+    @property
+    def downbeat_index(self) -> np.ndarray:
+        """(m,) int64 indices into ``beats`` of the downbeats."""
+        if self.downbeat_indices is not None:
+            return np.asarray(self.downbeat_indices, dtype=np.int64)
+        return np.arange(self.first_downbeat_index, len(self.beats), self.beats_per_bar)
 
     @property
     def downbeats(self) -> np.ndarray:
-        """(m,) float64 seconds: every ``beats_per_bar``-th beat from the first downbeat."""
-        return self.beats[self.first_downbeat_index :: self.beats_per_bar]
+        """(m,) float64 seconds of the downbeats."""
+        return self.beats[self.downbeat_index]
+
+    @property
+    def bar_phase(self) -> np.ndarray:
+        """(n,) float32 in [0, 1): each beat's position in its bar over the bar's length in
+        beats, 0 on downbeats. Beats before the first downbeat count back in
+        ``beats_per_bar``; those after the last, on in it."""
+        n, per_bar = len(self.beats), self.beats_per_bar
+        phase = ((np.arange(n) - self.first_downbeat_index) % per_bar) / per_bar
+        if self.downbeat_indices is not None:
+            downs = self.downbeat_index
+            for start, stop in zip(downs[:-1], downs[1:], strict=True):
+                phase[start:stop] = np.arange(stop - start) / (stop - start)
+            phase[downs[-1] :] = (np.arange(n - downs[-1]) % per_bar) / per_bar
+        return phase.astype(np.float32)
 
     @property
     def tempo_bpm(self) -> float:

@@ -14,17 +14,21 @@ with recurrent neural networks", ISMIR 2016):
    at every tempo is used here instead, since more beat states at slow tempi reward a wide
    activation peak and pull the path to half tempo. This follows tempo changes and, because
    every tempo from ``min_bpm`` to ``max_bpm`` is a state, songs from 60 to 200 BPM.
-2. ``decode_bars``: the bar position of each beat. For each candidate meter the beats cycle
-   through positions 0 .. meter-1 (0 is the downbeat); position 0 observes the downbeat activation
-   at the beat, the others its complement, each divided by its prior share of beats in training
-   (the network's output is a posterior; over its prior it is a scaled likelihood, as in hybrid
-   HMM/network recognisers, Bourlard and Morgan 1994). The meter and phase with the highest
-   likelihood win, which is Viterbi decoding of madmom's bar-tracking HMM with its meter-change
-   probability at 0: one time signature per song, downbeats every ``beats_per_bar`` beats.
-   Each beat's evidence adds the song's ``bar_novelty`` there, a beat-synchronous feature (as
-   in Krebs, Böck, Dorfer and Widmer 2016): chords, instruments and patterns change at bar
-   lines (Goto 2001), which the frame-wise head, trained mostly on General MIDI renders,
-   reads poorly in music made of samples.
+2. ``decode_bars``: the bar position of each beat, by Viterbi decoding of a bar-pointer HMM over
+   the beats (madmom's bar-tracking HMM; Krebs, Böck, Dorfer and Widmer 2016). A state is
+   (meter, position in the bar); the position advances one beat at a time and returns to 0,
+   the downbeat, after ``meter`` beats. With probability ``PHASE_JUMP`` the next beat takes
+   another position instead (the bar restarts early or late: a beat the tracker dropped or
+   added, or a bar of another length in the music), and at a bar's end the meter changes with
+   probability ``METER_CHANGE``: each costs about 9 nats, so the path takes one only where
+   several bars of evidence ask for it. Position 0 observes the downbeat activation at the
+   beat, the others its complement, each divided by its prior share of beats in training (the
+   network's output is a posterior; over its prior it is a scaled likelihood, as in hybrid
+   HMM/network recognisers, Bourlard and Morgan 1994). Each beat's evidence adds the song's
+   ``bar_novelty`` there, a beat-synchronous feature (as in Krebs, Böck, Dorfer and Widmer
+   2016): chords, instruments and patterns change at bar lines (Goto 2001), which the
+   frame-wise head, trained mostly on General MIDI renders, reads poorly in music made of
+   samples.
 """
 
 from __future__ import annotations
@@ -33,13 +37,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.beats.beat_track import peak_near
+from core.beats.beat_track import METERS, peak_near
 
 MIN_BPM = 55.0  # madmom's DBNBeatTrackingProcessor min_bpm
 MAX_BPM = 215.0  # and max_bpm
 TEMPO_CHANGE_LAMBDA = 100.0  # madmom's transition_lambda
 OBSERVATION_LAMBDA = 16  # madmom's: weight of a beat state against the others
-METERS = (3, 4)
+# One phase jump or meter change in 10 000 beats. On the validation split (``python -m
+# training.beats.evaluate``) downbeat F over all sets is 0.657 with neither (one meter and phase
+# a song), 0.689 at 1e-4 and 0.670 at 1e-6 (phase jumps only), 0.645 at 1e-2: more often, and
+# the path follows noise in the evidence. No set was worse at 1e-4.
+PHASE_JUMP = 1e-4
+METER_CHANGE = 1e-4
 THRESHOLD = 0.1  # activation that marks the start and end of the music (silence is cropped)
 SNAP_FRAMES = 2  # a decoded beat moves to the activation peak within this many frames (by hand)
 # Share of the training songs' beats that are downbeats (0.251 in the MIDI labels of the 41
@@ -219,32 +228,61 @@ def bar_novelty(log_mel: np.ndarray, fps: float, beats: np.ndarray) -> np.ndarra
     return (change - change.mean()) / spread if spread > 0 else np.zeros(n)
 
 
+def _bar_pointer_transitions(meters: tuple[int, ...]) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The bar-pointer states, (meter, position) pairs, and (S, S) log transition
+    probabilities from each state (row) to each (column)."""
+    states = [(meter, position) for meter in meters for position in range(meter)]
+    log_a = np.full((len(states), len(states)), -np.inf)
+    stay = np.log(1.0 - PHASE_JUMP - (METER_CHANGE if len(meters) > 1 else 0.0))
+    for i, (meter, position) in enumerate(states):
+        for j, (other, to) in enumerate(states):
+            if other == meter:
+                following = to == (position + 1) % meter
+                log_a[i, j] = stay if following else np.log(PHASE_JUMP / (meter - 1))
+            elif position == meter - 1 and to == 0:
+                log_a[i, j] = np.log(METER_CHANGE / (len(meters) - 1))
+    return states, log_a
+
+
 def decode_bars(
     beats: np.ndarray,
     downbeat_activation: np.ndarray,
     fps: float,
     meters: tuple[int, ...] = METERS,
     novelty: np.ndarray | None = None,
-) -> tuple[int, int]:
-    """Time signature and bar phase of a beat sequence.
+) -> tuple[int, np.ndarray]:
+    """Time signature and downbeats of a beat sequence.
 
     beats : (n,) seconds; downbeat_activation : (T,) float in [0, 1] at ``fps``;
     novelty : (n,) the song's ``bar_novelty`` at the beats, ``NOVELTY_WEIGHT`` nats per unit
     added to each beat's downbeat log-likelihood, or None.
-    Returns ``(beats_per_bar, first_downbeat_index)``: downbeats are
-    ``beats[first_downbeat_index::beats_per_bar]``. Ties go to the earlier meter in ``meters``
-    and then to the earlier phase.
+    Returns ``(beats_per_bar, downbeat_indices)``: the meter of most of the song's bars (ties
+    to the earlier in ``meters``) and (m,) int64 indices into ``beats`` of the downbeats,
+    increasing, at least one; every ``beats_per_bar``-th beat unless the path jumps.
     """
+    if len(beats) == 0:
+        return meters[0], np.zeros(0, dtype=np.int64)
     evidence = np.clip(beat_strengths(downbeat_activation, fps, beats), _FLOOR, 1.0 - _FLOOR)
     log_down = np.log(evidence / DOWNBEAT_PRIOR)
     log_other = np.log((1.0 - evidence) / (1.0 - DOWNBEAT_PRIOR))
     if novelty is not None:
         log_down = log_down + NOVELTY_WEIGHT * novelty
-    best = (-np.inf, meters[0], 0)
-    for meter in meters:
-        for phase in range(min(meter, len(beats))):
-            on_bar = (np.arange(len(beats)) - phase) % meter == 0
-            score = float(np.where(on_bar, log_down, log_other).sum())
-            if score > best[0]:
-                best = (score, meter, phase)
-    return best[1], best[2]
+    states, log_a = _bar_pointer_transitions(meters)
+    is_downbeat = np.array([position == 0 for _, position in states])
+    observations = np.where(is_downbeat[None, :], log_down[:, None], log_other[:, None])
+    delta = observations[0] - np.log(len(states))
+    came_from = np.empty((len(beats), len(states)), dtype=np.int64)
+    for t in range(1, len(beats)):
+        candidates = delta[:, None] + log_a
+        came_from[t] = np.argmax(candidates, axis=0)  # the first of equals: earlier meter, phase
+        delta = candidates[came_from[t], np.arange(len(states))] + observations[t]
+    path = np.empty(len(beats), dtype=np.int64)
+    path[-1] = int(np.argmax(delta))
+    for t in range(len(beats) - 1, 0, -1):
+        path[t - 1] = came_from[t, path[t]]
+    downbeat_indices = np.flatnonzero(is_downbeat[path])
+    if len(downbeat_indices) == 0:  # fewer beats than a bar: the likeliest downbeat
+        downbeat_indices = np.array([int(np.argmax(log_down - log_other))])
+    meter_of_bar = np.array([states[k][0] for k in path[downbeat_indices]], dtype=np.int64)
+    counts = [int((meter_of_bar == meter).sum()) for meter in meters]
+    return meters[int(np.argmax(counts))], downbeat_indices

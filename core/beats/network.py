@@ -234,14 +234,15 @@ def track_beats_network(y: np.ndarray, net: BeatNet | None = None) -> BeatTrack:
     if len(beats) < 2:
         raise BeatTrackingError("no steady beat found in the song")
     novelty = bar_novelty(features[:, : net.config.n_mels], fps, beats)
-    beats_per_bar, first = decode_bars(beats, activation[:, 1], fps, novelty=novelty)
+    beats_per_bar, downbeats = decode_bars(beats, activation[:, 1], fps, novelty=novelty)
     return BeatTrack(
         beats,
         beats_per_bar,
-        first,
+        int(downbeats[0]),
         tracker="motionbeat",
         confidence=float(beat_strengths(activation[:, 0], fps, beats).mean()),
         accents=beat_strengths(features[:, net.config.n_mels :].sum(axis=1), fps, beats).astype(
             np.float64
         ),
+        downbeat_indices=downbeats,
     )

@@ -54,23 +54,47 @@ def bar_grid(
     seconds (the music: ``SongAnalysis.music``; the dance holds still outside it).
 
     Bars of ``beats_per_bar`` beats (the song's meter by default; the procedural moves ask for
-    their own four) counted from the first downbeat.
+    their own four, counted from the first downbeat) on the track's downbeats: a stretch of
+    another length between two downbeats (a bar the tracker found restarting early or late, or
+    in another meter) is resampled to the whole number of bars nearest its length
+    (``_grid_positions``), so that every grid bar starts on a downbeat.
     """
     beats, per_bar = beat_track.beats, beats_per_bar or beat_track.beats_per_bar
+    if beat_track.downbeat_indices is None or per_bar != beat_track.beats_per_bar:
+        position = np.arange(len(beats), dtype=np.float64)  # bars counted on from the first
+    else:
+        position = _grid_positions(beat_track.downbeat_indices, len(beats), per_bar)
     period = float(np.median(np.diff(beats)))
     # Prepend beats until one falls at or before the start and the grid starts on a downbeat.
     n_before = max(0, int(np.ceil((beats[0] - start) / period - 1e-6)))  # one on it needs none
     n_before += -(beat_track.first_downbeat_index + n_before) % per_bar
     n_after = max(1, int(np.ceil((end - beats[-1]) / period)))
-    n_after += -(n_before + len(beats) - 1 + n_after) % per_bar  # end on a bar line
+    n_after += -(n_before + len(position) - 1 + n_after) % per_bar  # end on a bar line
     before = beats[0] - period * np.arange(n_before, 0, -1)
     after = beats[-1] + period * np.arange(1, n_after + 1)
-    strengths = np.full(n_before + len(beats) + n_after, np.nan)
+    on_beat = position == np.round(position)  # grid beats that are tracked beats
+    strengths = np.full(n_before + len(position) + n_after, np.nan)
     if beat_track.accents is not None:
-        strengths[n_before : n_before + len(beats)] = beat_track.accents
+        strengths[n_before : n_before + len(position)][on_beat] = beat_track.accents[
+            position[on_beat].astype(np.int64)
+        ]
+    times = np.interp(position, np.arange(len(beats)), beats)
     return BarGrid(
-        np.concatenate([before, beats, after]), per_bar, beat_accents(strengths, per_bar)
+        np.concatenate([before, times, after]), per_bar, beat_accents(strengths, per_bar)
     )
+
+
+def _grid_positions(downbeats: np.ndarray, n_beats: int, per_bar: int) -> np.ndarray:
+    """Grid beats as positions in the tracked beats (0 .. n_beats - 1, fractional where
+    resampled): the tracked beats up to the first downbeat and from the last; between two
+    downbeats ``k`` beats apart, ``max(1, round(k / per_bar))`` bars of ``per_bar`` evenly
+    spaced positions (seven beats in 4/4 become two bars, five one)."""
+    pieces = [np.arange(downbeats[0], dtype=np.float64)]
+    for a, b in zip(downbeats[:-1], downbeats[1:], strict=True):
+        n = max(1, round((b - a) / per_bar)) * per_bar
+        pieces.append(a + (b - a) * np.arange(n) / n)
+    pieces.append(np.arange(downbeats[-1], n_beats, dtype=np.float64))
+    return np.concatenate(pieces)
 
 
 def beat_accents(strengths: np.ndarray, beats_per_bar: int) -> np.ndarray:

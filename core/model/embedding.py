@@ -100,9 +100,7 @@ def embed_audio(
             f"the music encoder reads {encoder.config.sample_rate} Hz audio; songs are decoded "
             f"at {SAMPLE_RATE} Hz"
         )
-    tokens = audio_tokens(
-        y, track.beats, track.first_downbeat_index, track.beats_per_bar, encoder.config
-    )
+    tokens = audio_tokens(y, track.beats, track.bar_phase[:-1], encoder.config)
     clip, beats = encoder.encode(tokens.mel, tokens.bar_phase)
     return SongEmbedding(
         beats=beats,

@@ -133,18 +133,20 @@ def onset_envelope(y: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
 def audio_tokens(
     y: np.ndarray,
     beat_times: np.ndarray,
-    first_downbeat_index: int,
-    beats_per_bar: int,
+    phase: np.ndarray,
     config: MotionBeatConfig,
     mel_frames: np.ndarray | None = None,
 ) -> AudioTokens:
     """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)
-    seconds; first_downbeat_index, beats_per_bar : the song's bars (``BeatTrack``), which set
-    the bar phase; mel_frames : ``audio_frames(y, config)`` when the caller has it already."""
+    seconds; phase : (N,) float32 bar phase of the tokens' first beats (``bar_phase``, or the
+    song's ``BeatTrack.bar_phase``); mel_frames : ``audio_frames(y, config)`` when the caller
+    has it already."""
     rate = config.sample_rate / config.hop_length
     frames = audio_frames(y, config) if mel_frames is None else mel_frames
     mel = beat_synchronous(frames, rate, beat_times, config.sub_beat_steps)
-    return AudioTokens(mel, bar_phase(len(mel), first_downbeat_index, beats_per_bar), beat_times)
+    if len(phase) != len(mel):
+        raise ValueError(f"{len(phase)} bar phases for {len(mel)} beat tokens")
+    return AudioTokens(mel, np.asarray(phase, dtype=np.float32), beat_times)
 
 
 def onset_tokens(y: np.ndarray, beat_times: np.ndarray, config: MotionBeatConfig) -> np.ndarray:
