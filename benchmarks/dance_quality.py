@@ -14,7 +14,8 @@ foot skate on the dance's own contact labels, the share of frames held still, me
 speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagonal Fréchet
 distance of 10-s kinetic and geometric features to real capture held out of the library
 (``core.choreography.library_build.CMU_HELD_OUT``) beside real against real, the bars' time-warp
-factors and the seconds per song.
+factors and the seconds per song. A second table gives BAS and the hits per set of annotated
+songs beside the tracker's downbeat F there (mir_eval, as ``training.beats.evaluate``).
 
 ``--given-beats`` dances the annotated songs on their annotated beats, downbeats and meter
 (``BeatTrack.given``) instead of the tracker's: the gap between the two runs is what the
@@ -66,6 +67,7 @@ from core.model.embedding import embed_audio  # noqa: E402
 from core.model.tokens import onset_envelope  # noqa: E402
 from core.motion_files.load import load_bvh_motion  # noqa: E402
 from training.beats.data import labelled_beats_per_bar  # noqa: E402
+from training.beats.evaluate import scores as beat_scores  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FPS = 30.0
@@ -144,6 +146,9 @@ def main() -> None:
         embedding = embed_audio(y, analysis.beat_track)
         onset = onset_envelope(y, ONSET_CONFIG)
         music_beats = (beats, downbeats) if beats is not None else None
+        if beats is not None:
+            labels = {"beats": beats, "downbeats": downbeats}
+            tracked_downbeat_f = beat_scores(analysis.beat_track, labels)["downbeat_f"]
         music_beats = music_beats or (analysis.beat_track.beats, analysis.beat_track.downbeats)
         for name, library in libraries.items():
             start = time.perf_counter()
@@ -162,6 +167,8 @@ def main() -> None:
                 "accent": accent_alignment(joints, FPS, *music_beats, onset, ONSET_RATE),
             }
             if beats is not None:
+                row["set"] = path.parent.name
+                row["tracker_downbeat_f"] = tracked_downbeat_f
                 row["bas"] = beat_align_score(joints, FPS, beats)
                 row["beat_hit"] = beat_hit_rate(joints, FPS, beats)
                 row["downbeat_hit"] = beat_hit_rate(joints, FPS, downbeats)
@@ -194,6 +201,16 @@ def main() -> None:
         cells.append("/".join(f"{np.percentile(w, q):.2f}" for q in (5, 50, 95)))
         cells.append(f"{np.mean(np.abs(np.log(w)) <= np.log(1.25)):.2f}")
         print(f"| {name} | " + " | ".join(cells) + f" | {seconds[name] / len(songs):.2f} |")
+    # Per set of annotated songs, so that what the tracker's downbeats cost shows beside the
+    # dance's hits (mir_eval downbeat F of the beats the dance was made on).
+    per_set = ["bas", "beat_hit", "downbeat_hit", "tracker_downbeat_f"]
+    print("\n| library | set | songs | " + " | ".join(per_set) + " |")
+    print("|---" * (len(per_set) + 3) + "|")
+    for name, figures in rows.items():
+        for kind in sorted({f["set"] for f in figures if "set" in f}):
+            of_set = [f for f in figures if f.get("set") == kind]
+            cells = [f"{np.mean([f[c] for f in of_set]):.3f}" for c in per_set]
+            print(f"| {name} | {kind} | {len(of_set)} | " + " | ".join(cells) + " |")
     k_real = diagonal_frechet_distance(real_k["library"], real_k["held out"])
     g_real = diagonal_frechet_distance(real_g["library"], real_g["held out"])
     print(f"real against real (library takes against held-out takes): FID_k {k_real:.1f}, "
