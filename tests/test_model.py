@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import torch
 
+from core.beats.beat_track import regular_bar_phase
 from core.errors import ModelFileError
 from core.model.checkpoint import load_model, save_checkpoint
 from core.model.config import MotionBeatConfig
 from core.model.network import MotionBeat, bar_embeddings
 from core.model.phase_rotation import rotate_pairs, rotation_angles
-from core.model.tokens import bar_phase, beat_synchronous, window_means
+from core.model.tokens import beat_synchronous, window_means
 
 CONFIG = MotionBeatConfig(
     width=32,
@@ -30,7 +31,7 @@ def random_inputs(n_tokens=12, batch=2, seed=0):
         batch, n_tokens, CONFIG.sub_beat_steps, CONFIG.motion_features, generator=g
     )
     contact = (torch.rand(batch, n_tokens, CONFIG.sub_beat_steps, generator=g) > 0.8).float()
-    phase = torch.from_numpy(bar_phase(n_tokens, 1, 4)).expand(batch, -1)
+    phase = torch.from_numpy(regular_bar_phase(n_tokens, 1, 4)).expand(batch, -1)
     return mel, motion, contact, phase
 
 

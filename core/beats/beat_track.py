@@ -107,13 +107,13 @@ class BeatTrack:
         beats, 0 on downbeats. Beats before the first downbeat count back in
         ``beats_per_bar``; those after the last, on in it."""
         n, per_bar = len(self.beats), self.beats_per_bar
-        phase = ((np.arange(n) - self.first_downbeat_index) % per_bar) / per_bar
+        phase = regular_bar_phase(n, self.first_downbeat_index, per_bar)
         if self.downbeat_indices is not None:
             downs = self.downbeat_index
             for start, stop in zip(downs[:-1], downs[1:], strict=True):
                 phase[start:stop] = np.arange(stop - start) / (stop - start)
-            phase[downs[-1] :] = (np.arange(n - downs[-1]) % per_bar) / per_bar
-        return phase.astype(np.float32)
+            phase[downs[-1] :] = regular_bar_phase(n - downs[-1], 0, per_bar)
+        return phase
 
     @property
     def tempo_bpm(self) -> float:
@@ -137,6 +137,14 @@ class BeatTrack:
             "beats": len(self.beats),
             "bars": len(self.downbeats),
         }
+
+
+def regular_bar_phase(n: int, first_downbeat_index: int, beats_per_bar: int) -> np.ndarray:
+    """Bar phase in [0, 1) of ``n`` beats (or the beat tokens that start on them) in bars of
+    ``beats_per_bar`` from beat ``first_downbeat_index``: (n,) float32, 0 on downbeats."""
+    return (((np.arange(n) - first_downbeat_index) % beats_per_bar) / beats_per_bar).astype(
+        np.float32
+    )
 
 
 def median_tempo(beats: np.ndarray) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.audio.spectrum import mel_spectrogram, onset_strength, power_to_db
+from core.beats.beat_track import regular_bar_phase
 from core.model.config import N_MFCC, MotionBeatConfig
 
 N_FFT = 2048  # librosa's default, which the model was trained with
@@ -57,13 +58,6 @@ def beat_synchronous(
     edges = beat_times[:-1, None] + np.diff(beat_times)[:, None] * fractions[None]  # (N, steps+1)
     means = window_means(features, frame_rate, edges[:, :-1].ravel(), edges[:, 1:].ravel())
     return means.reshape(len(beat_times) - 1, steps, -1)
-
-
-def bar_phase(n_tokens: int, first_downbeat_index: int, beats_per_bar: int) -> np.ndarray:
-    """Bar phase in [0, 1) of each beat token: (n_tokens,) float32, 0 on downbeats."""
-    return (((np.arange(n_tokens) - first_downbeat_index) % beats_per_bar) / beats_per_bar).astype(
-        np.float32
-    )
 
 
 def bar_starts(bar_phase) -> list[int]:
@@ -138,8 +132,8 @@ def audio_tokens(
     mel_frames: np.ndarray | None = None,
 ) -> AudioTokens:
     """Tokens of a song. y : (n,) float32 mono at ``config.sample_rate``; beat_times : (N + 1,)
-    seconds; phase : (N,) float32 bar phase of the tokens' first beats (``bar_phase``, or the
-    song's ``BeatTrack.bar_phase``); mel_frames : ``audio_frames(y, config)`` when the caller
+    seconds; phase : (N,) float32 bar phase of the tokens' first beats (``regular_bar_phase``, or
+    the song's ``BeatTrack.bar_phase``); mel_frames : ``audio_frames(y, config)`` when the caller
     has it already."""
     rate = config.sample_rate / config.hop_length
     frames = audio_frames(y, config) if mel_frames is None else mel_frames
@@ -191,5 +185,5 @@ def motion_tokens(
     # A window mean of impulses times the window's length in frames counts the landings in it.
     frames_per_step = np.diff(beat_times)[:, None] * fps / steps
     pulse = np.clip(landings * np.maximum(frames_per_step, 1.0), 0.0, 1.0).astype(np.float32)
-    phase = bar_phase(len(features), first_downbeat_index, config.beats_per_bar)
+    phase = regular_bar_phase(len(features), first_downbeat_index, config.beats_per_bar)
     return MotionTokens(features, pulse, phase)

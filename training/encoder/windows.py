@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from core.atomic import atomic_write
+from core.beats.beat_track import regular_bar_phase
 from core.model.config import MotionBeatConfig
 from core.model.tokens import (
     audio_frames,
     audio_tokens,
-    bar_phase,
     beat_synchronous,
     motion_tokens,
     onset_tokens,
@@ -92,7 +92,7 @@ def featurize(clip: PairedClip, config: MotionBeatConfig, window_bars: int) -> W
     period = float(np.median(np.diff(beats)))
     bar = config.beats_per_bar
     frames = audio_frames(clip.audio, config)
-    phase = bar_phase(len(beats) - 1, clip.first_downbeat_index, bar)
+    phase = regular_bar_phase(len(beats) - 1, clip.first_downbeat_index, bar)
     music = audio_tokens(clip.audio, beats, phase, config, frames)
     dance = motion_tokens(
         clip.joints, clip.contacts, clip.fps, beats, clip.first_downbeat_index, config
