@@ -71,3 +71,11 @@ def test_a_meter_the_choreographers_cannot_dance_is_refused(meter):
 def test_downbeats_must_start_at_the_first_downbeat():
     with pytest.raises(ValueError, match="first_downbeat_index"):
         BeatTrack(BEATS, 4, 0, "motionbeat", downbeat_indices=DOWNBEATS)
+
+
+def test_an_annotated_track_keeps_its_bars_as_annotated():
+    """Labels with a bar of seven among bars of four (downbeats a few ms off their beats, as
+    annotations are): the track's downbeats are the annotated ones, not every fourth beat."""
+    track = BeatTrack.given(BEATS + 0.003, BEATS[DOWNBEATS] - 0.004, 4)
+    np.testing.assert_array_equal(track.downbeat_index, DOWNBEATS)
+    assert track.first_downbeat_index == 1 and track.tracker == "given"

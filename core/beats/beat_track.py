@@ -53,11 +53,13 @@ class BeatTrack:
 
     @classmethod
     def given(cls, beats: np.ndarray, downbeats: np.ndarray, beats_per_bar: int) -> BeatTrack:
-        """A track from annotated ``beats`` and ``downbeats`` (seconds): bars from the beat
-        nearest the first downbeat. Raises ValueError for a meter outside ``METERS``."""
+        """A track from annotated ``beats`` and ``downbeats`` (seconds): each downbeat on the
+        beat nearest it, so bars of other lengths in the annotation stay as annotated.
+        Raises ValueError for a meter outside ``METERS``."""
         beats = np.asarray(beats, dtype=np.float64)
-        first = int(np.argmin(np.abs(beats - downbeats[0])))
-        return cls(beats, int(beats_per_bar), first, "given")
+        nearest = np.abs(beats[None, :] - np.asarray(downbeats, dtype=np.float64)[:, None])
+        indices = np.unique(np.argmin(nearest, axis=1))
+        return cls(beats, int(beats_per_bar), int(indices[0]), "given", downbeat_indices=indices)
 
     def within(self, start: float, end: float) -> BeatTrack:
         """The track with only the beats from ``start`` to ``end`` seconds (half a median beat
