@@ -13,7 +13,8 @@ Per library it prints BAS and beat/downbeat hit rate (Bailando; DESIGN.md §7), 
 foot skate on the dance's own contact labels, the share of frames held still, mean joint
 speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagonal Fréchet
 distance of 10-s kinetic and geometric features to real capture held out of the library
-(``core.choreography.library_build.CMU_HELD_OUT``) beside real against real, the bars' time-warp
+(``core.choreography.library_build.CMU_HELD_OUT``) beside real against real and with each
+held-out take left out in turn (three takes, 11 windows: one sways it), the bars' time-warp
 factors and the seconds per song. A second table gives BAS and the hits per set of annotated
 songs beside the tracker's downbeat F there (mir_eval, as ``training.beats.evaluate``).
 
@@ -125,10 +126,13 @@ def main() -> None:
     libraries = {name: load_libraries(name) for name in args.libraries}
 
     real = {"held out": [], "library": []}
+    held_out_take = []  # the take of each held-out window
     for held_out in (True, False):
-        for _, path, _ in cmu_takes(DATA / "motion", held_out=held_out):
+        for take, path, _ in cmu_takes(DATA / "motion", held_out=held_out):
             joints = load_bvh_motion(path, FPS).joint_positions()
-            real["held out" if held_out else "library"] += [features(w) for w in windows(joints)]
+            take_windows = [features(w) for w in windows(joints)]
+            real["held out" if held_out else "library"] += take_windows
+            held_out_take += [take] * len(take_windows) if held_out else []
     real_k = {k: np.array([f[0] for f in v]) for k, v in real.items()}
     real_g = {k: np.array([f[1] for f in v]) for k, v in real.items()}
 
@@ -215,6 +219,16 @@ def main() -> None:
     g_real = diagonal_frechet_distance(real_g["library"], real_g["held out"])
     print(f"real against real (library takes against held-out takes): FID_k {k_real:.1f}, "
           f"FID_g {g_real:.1f}")  # fmt: skip
+    # The held-out reference is a few takes: how much one of them sways FID_k shows in the
+    # distance with each left out in turn.
+    takes = np.array(held_out_take)
+    dances = {name: np.array([k for k, _ in clips[name]]) for name in libraries}
+    for name, ours in {"real (library takes)": real_k["library"], **dances}.items():
+        without = []
+        for take in dict.fromkeys(held_out_take):
+            distance = diagonal_frechet_distance(ours, real_k["held out"][takes != take])
+            without.append(f"{take} ({(takes == take).sum()} windows) {distance:.1f}")
+        print(f"{name}: FID_k without one held-out take: " + ", ".join(without))
 
 
 if __name__ == "__main__":
