@@ -260,7 +260,8 @@ def decode_bars(
     added to each beat's downbeat log-likelihood, or None.
     Returns ``(beats_per_bar, downbeat_indices)``: the meter of most of the song's bars (ties
     to the earlier in ``meters``) and (m,) int64 indices into ``beats`` of the downbeats,
-    increasing, at least one; every ``beats_per_bar``-th beat unless the path jumps.
+    increasing (at least one where there are beats); every ``beats_per_bar``-th beat unless
+    the path jumps.
     """
     if len(beats) == 0:
         return meters[0], np.zeros(0, dtype=np.int64)
