@@ -28,7 +28,7 @@ from core.body.skeleton import JOINT_INDEX, PARENTS  # noqa: E402
 from core.choreography.time_warp import motion_beats, warp_onto_beats  # noqa: E402
 from core.metrics import beat_align_score, foot_skate, physical_foot_contact  # noqa: E402
 from core.motion_files.bvh import read_bvh  # noqa: E402
-from core.motion_files.retarget import RIGS, detect_rig, retarget_bvh  # noqa: E402
+from core.motion_files.retarget import RIGS, detect_rig, retarget_bvh, up_to_y  # noqa: E402
 
 MOTION = ROOT.parent / "shared" / "data" / "motion"
 LIMBS = {
@@ -49,6 +49,7 @@ def main() -> None:
         rig = detect_rig(bvh)
         source = {JOINT_INDEX[j]: bvh.names.index(n) for j, n in RIGS[rig].items()}
         positions, _ = bvh.forward_kinematics()
+        positions = positions @ up_to_y(positions, source).T  # the source bones, Y-up as ours
         joints = motion.joint_positions()
         bones = [(PARENTS[j], j) for j in source if j in LIMBS and PARENTS[j] in source]
         for parent, child in bones:
