@@ -149,11 +149,11 @@ def main() -> None:
             analysis = dataclasses.replace(analysis, beat_track=given)
         embedding = embed_audio(y, analysis.beat_track)
         onset = onset_envelope(y, ONSET_CONFIG)
-        music_beats = (beats, downbeats) if beats is not None else None
+        music_beats = (analysis.beat_track.beats, analysis.beat_track.downbeats)
         if beats is not None:
+            music_beats = (beats, downbeats)
             labels = {"beats": beats, "downbeats": downbeats}
             tracked_downbeat_f = beat_scores(analysis.beat_track, labels)["downbeat_f"]
-        music_beats = music_beats or (analysis.beat_track.beats, analysis.beat_track.downbeats)
         for name, library in libraries.items():
             start = time.perf_counter()
             dance = choreograph_from_library(analysis, embedding, library, FPS, controls)
