@@ -15,8 +15,11 @@ speed, pelvis travel and turns per minute, Div_k/Div_g across songs, the diagona
 distance of 10-s kinetic and geometric features to real capture held out of the library
 (``core.choreography.library_build.CMU_HELD_OUT``) beside real against real and with each
 held-out take left out in turn (three takes, 11 windows: one sways it), the bars' time-warp
-factors and the seconds per song. A second table gives BAS and the hits per set of annotated
-songs beside the tracker's downbeat F there (mir_eval, as ``training.beats.evaluate``).
+factors, the peak joint acceleration at the bar lines where one segment follows another that
+is not its take's continuation (beside the same where the take goes on: a snap at a join
+shows as the first above the second) and the seconds per song. A second table gives BAS and
+the hits per set of annotated songs beside the tracker's downbeat F there (mir_eval, as
+``training.beats.evaluate``).
 
 ``--given-beats`` dances the annotated songs on their annotated beats, downbeats and meter
 (``BeatTrack.given``) instead of the tracker's: the gap between the two runs is what the
@@ -108,6 +111,22 @@ def features(joints: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return kinetic_features(joints, FPS), geometric_features(joints)
 
 
+def join_accelerations(
+    joints: np.ndarray, plan: list[int], bar_beats: np.ndarray, follows: np.ndarray
+) -> tuple[list[float], list[float]]:
+    """The peak mean joint acceleration (m/s^2) over the three frames around each bar line,
+    at lines where the segment changes and at lines where the take goes on (the capture's own
+    motion at a stop, the reference a blended join should come near)."""
+    acceleration = np.linalg.norm(np.diff(joints, 2, axis=0), axis=-1).mean(axis=1) * FPS**2
+    changes, continuations = [], []
+    for bar in range(1, len(plan)):
+        frame = int(round(bar_beats[bar, 0] * FPS))  # acceleration[frame - 1] is at the frame
+        if 2 <= frame < len(acceleration):
+            peak = float(acceleration[frame - 2 : frame + 1].max())
+            (continuations if follows[plan[bar - 1]] == plan[bar] else changes).append(peak)
+    return changes, continuations
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--libraries", nargs="+", default=["cmu", "procedural"])
@@ -140,6 +159,7 @@ def main() -> None:
     clips = {name: [] for name in libraries}
     song_features = {name: [] for name in libraries}
     warps = {name: [] for name in libraries}
+    joins = {name: ([], []) for name in libraries}  # (at a change of segment, where it goes on)
     seconds = {name: 0.0 for name in libraries}
     for path, beats, downbeats, meter in songs:
         y = load_audio(path)
@@ -159,8 +179,12 @@ def main() -> None:
             dance = choreograph_from_library(analysis, embedding, library, FPS, controls)
             seconds[name] += time.perf_counter() - start
             plan, bar_beats = plan_segments(analysis, embedding, library, controls)
-            warps[name] += warp_factors(library, bar_beats)[np.arange(len(plan)), plan].tolist()
+            planned = library.in_bars_of(analysis.beat_track.beats_per_bar)  # as planned
+            warps[name] += warp_factors(planned, bar_beats)[np.arange(len(plan)), plan].tolist()
             joints = dance.joint_positions()
+            changes, continuations = join_accelerations(joints, plan, bar_beats, planned.follows)
+            joins[name][0].extend(changes)
+            joins[name][1].extend(continuations)
             row = {
                 "pfc": physical_foot_contact(joints, FPS),
                 "foot_skate_cm_s": foot_skate(joints, dance.contacts, FPS),
@@ -192,6 +216,7 @@ def main() -> None:
         f"accent {args.accent:g}, dancing on the {source} beats"
     )
     header = columns + ["Div_k", "Div_g", "FID_k", "FID_g", "warp p5/p50/p95", "in 0.8-1.25"]
+    header += ["join accel m/s2 (take goes on)"]
     print("| library | " + " | ".join(header) + " | s per song |")
     print("|---" * (len(header) + 2) + "|")
     for name, figures in rows.items():
@@ -204,6 +229,8 @@ def main() -> None:
         w = np.array(warps[name])
         cells.append("/".join(f"{np.percentile(w, q):.2f}" for q in (5, 50, 95)))
         cells.append(f"{np.mean(np.abs(np.log(w)) <= np.log(1.25)):.2f}")
+        changes, continuations = joins[name]
+        cells.append(f"{np.mean(changes):.2f} ({np.mean(continuations):.2f})")
         print(f"| {name} | " + " | ".join(cells) + f" | {seconds[name] / len(songs):.2f} |")
     # Per set of annotated songs, so that what the tracker's downbeats cost shows beside the
     # dance's hits (mir_eval downbeat F of the beats the dance was made on).

@@ -16,7 +16,13 @@ from core.choreography.motion_graph import (
     plan_segments,
     warp_factors,
 )
-from core.choreography.stitching import MAX_WARP, accent_warp, beat_anchors, metrical_accents
+from core.choreography.stitching import (
+    MAX_WARP,
+    accent_warp,
+    assemble,
+    beat_anchors,
+    metrical_accents,
+)
 from core.choreography.time_warp import motion_beats
 from core.metrics import (
     accent_alignment,
@@ -242,3 +248,31 @@ def test_the_dancer_brakes_into_the_beats_the_music_hits(real_song_dance, real_s
         scores[name] = accent_alignment(joints, 30.0, track.beats, track.downbeats, onset, rate)
         assert beat_hit_rate(joints, 30.0, track.downbeats) > 0.6
     assert scores["hearing"] > scores["deaf"] + 0.1, scores  # 0.16 against 0.00
+
+
+def test_a_change_of_segment_at_a_bar_line_is_smooth_in_pose_and_velocity():
+    """Two segments that are not one take's continuation, and whose velocities differ most
+    where they meet: the dance crosses their bar line without a jump in where the joints are
+    or in how fast they move (inertialisation), and plays each segment as captured on the
+    beats either side of the line's."""
+    library = default_library().in_bars_of(4)
+    boundary = library.boundary_joints.astype(np.float64)
+    end_velocity, start_velocity = boundary[:, 3], boundary[:, 1]
+    mismatch = np.linalg.norm(end_velocity[:, None] - start_velocity[None], axis=-1).mean(-1)
+    mismatch[np.arange(len(library.spans)), library.follows.clip(0)] = 0.0
+    first, second = np.unravel_index(np.argmax(mismatch), mismatch.shape)
+    beats = library.beats[[first, second]]
+    bar_beats = np.stack([beats[0], beats[0][-1] + beats[1]])
+    rate = 240.0
+    times = np.arange(0.0, bar_beats[1, -1], 1.0 / rate)
+    poses, trans, _ = assemble(library, [int(first), int(second)], bar_beats, times)
+    joints = forward_kinematics(poses, trans)[0]
+    k = int(np.searchsorted(times, bar_beats[1, 0]))
+    velocity = np.diff(joints, axis=0) * rate  # velocity[i] is between frames i and i + 1
+    # Beside the line the joints move at their usual pace for the segment; the change of speed
+    # across it is a small part of the jump between the two captures' velocities.
+    across = np.linalg.norm(velocity[k] - velocity[k - 2], axis=-1).mean()
+    assert mismatch[first, second] > 0.5  # m/s: a real jump to smooth over
+    assert across < 0.15 * mismatch[first, second]  # 0.19 of it when only the pose is blended
+    step = np.linalg.norm(joints[k] - joints[k - 1], axis=-1).mean()
+    assert step < 2.0 * np.linalg.norm(velocity[k - 3], axis=-1).mean() / rate + 1e-3

@@ -17,9 +17,10 @@ the graph of their transitions strings them together, and the result is cleaned 
    immediate repeat and for each earlier use; and it keeps the dancer on a stage of
    ``stage_radius``, tracking where each path has taken the dancer.
 3. Assembly: each segment is time-warped so its beats land on the bar's beats, placed where
-   and facing how the previous one ended, and the pose jump at a bar line is shared out over
-   the beat before and the beat after it (offset blending, the simplest inertialisation),
-   easing with zero velocity on the beats so the dancer's stops stay on them.
+   and facing how the previous one ended, and the jumps in pose and in velocity at a bar line
+   are shared out over the beat before and the beat after it (inertialisation by offset
+   blending, Bollo 2016), so the dance crosses the line without a snap and plays each segment
+   as captured on the beats either side.
 4. Feet: during each contact of the capture the ankle is locked where it landed, by two-bone
    IK, easing in and out over a few frames.
 """

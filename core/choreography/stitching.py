@@ -6,6 +6,8 @@ Numpy only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.spatial.transform import Rotation
 
@@ -145,6 +147,80 @@ def _smoothstep(s: np.ndarray) -> np.ndarray:
     return s * s * (3.0 - 2.0 * s)
 
 
+VELOCITY_STEP = 1.0 / 120.0  # seconds: the finite difference of a segment's end velocities
+
+
+@dataclass(frozen=True)
+class _BarEnd:
+    """A placed segment's pose and velocity at one of its bar lines: quaternions (24, 4)
+    (the pelvis in world axes, the others in their parents'), angular velocity (24, 3) rad/s
+    in the same axes, root position (3,) m and velocity (3,) m/s."""
+
+    quat: np.ndarray
+    angular_velocity: np.ndarray
+    trans: np.ndarray
+    velocity: np.ndarray
+
+    @staticmethod
+    def of(quat: np.ndarray, trans: np.ndarray) -> _BarEnd:
+        """From two samples ``VELOCITY_STEP`` apart, (2, 24, 4) and (2, 3); the pose is the one
+        at the bar line (the first at a start, the second at an end, as the caller orders)."""
+        earlier, later = Rotation.from_quat(quat[0]), Rotation.from_quat(quat[1])
+        spin = (later * earlier.inv()).as_rotvec() / VELOCITY_STEP
+        velocity = (trans[1] - trans[0]) / VELOCITY_STEP
+        return _BarEnd(quat, spin, trans, velocity)
+
+
+def _blend_bar_line(
+    rotations: np.ndarray,
+    trans: np.ndarray,
+    times: np.ndarray,
+    end: _BarEnd,
+    start: _BarEnd,
+    last_beat: float,
+    line: float,
+    first_beat: float,
+) -> None:
+    """Offset blending across a bar line where one segment ends and another starts, in place.
+
+    The pose and velocity jumps at the line are shared: the old segment takes minus half of
+    each over its last beat and the new one plus half over its first beat, each easing in by
+    a cubic Hermite curve from zero offset and zero velocity at the far beat. The dance is then
+    continuous in pose and in velocity at the line, and moves as captured at the beats either
+    side. This is inertialisation (Bollo, GDC 2016) with the offset spread over both sides,
+    which an offline choreographer can do.
+
+    rotations (T, 24, 4) quaternions, trans (T, 3) metres. Each joint's offset is two rotations
+    on the left, in its parent's axes (the pelvis's in the world's): half the pose jump J, and
+    a velocity term whose angular velocity at the line is -w on the old side and +w on the new.
+    Velocity is continuous where exp(-J/2) (old spin - w) = exp(J/2) (new spin + w), so
+    w = (I + R_J)^-1 (old spin - R_J new spin); for a small jump, half the difference.
+    """
+    jump = Rotation.from_quat(end.quat[1]) * Rotation.from_quat(start.quat[0]).inv()
+    rhs = end.angular_velocity - jump.apply(start.angular_velocity)
+    spin = np.linalg.solve(np.eye(3) + jump.as_matrix(), rhs[..., None])[..., 0]
+    # I + R_J nears singular as J nears a half turn; past a jump of 120 degrees the velocity
+    # term is held to |rhs| (twice its small-jump size) rather than grow without bound.
+    size, bound = np.linalg.norm(spin, axis=-1), np.linalg.norm(rhs, axis=-1)
+    spin *= (np.minimum(size, bound) / np.maximum(size, 1e-12))[:, None]
+    trans_jump, velocity_jump = end.trans[1] - start.trans[0], end.velocity - start.velocity
+    before = np.flatnonzero((times >= last_beat) & (times < line))
+    after = np.flatnonzero((times >= line) & (times < first_beat))
+    s = (times[before] - last_beat) / (line - last_beat)
+    u = (times[after] - line) / (first_beat - line)
+    # Hermite bases: h01 rises 0 -> 1 flat at both ends; h11 is 0 at both ends with slope 1 at
+    # the right; h00 = 1 - h01 and h10 (slope 1 at the left) are their mirror images. value is
+    # the share of the pose jump (-1/2 and +1/2 at the line), slope has a rate of -1 and +1 there.
+    value = 0.5 * np.r_[-(3 * s**2 - 2 * s**3), 1 - 3 * u**2 + 2 * u**3]
+    slope = np.r_[-(line - last_beat) * (s**3 - s**2), (first_beat - line) * (u - 2 * u**2 + u**3)]
+    eased = np.r_[before, after]
+    halves = Rotation.from_rotvec((value[:, None, None] * jump.as_rotvec()[None]).reshape(-1, 3))
+    spins = Rotation.from_rotvec((slope[:, None, None] * spin[None]).reshape(-1, 3))
+    body = Rotation.from_quat(rotations[eased].reshape(-1, 4))
+    rotations[eased] = (halves * spins * body).as_quat().reshape(len(eased), N_JOINTS, 4)
+    trans[eased] += value[:, None] * trans_jump + 0.5 * slope[:, None] * velocity_jump
+
+
 def assemble(
     library: MotionLibrary,
     segments: list[int],
@@ -167,7 +243,7 @@ def assemble(
     trans = np.empty((n, 3))
     contacts = np.empty((n, 4))
     heading, position = 0.0, np.zeros(3)
-    previous_end = None  # (quaternions (24, 4), height) where the last segment ended, placed
+    previous_end: _BarEnd | None = None  # where and how the last segment ended, placed
     bar_of_frame = np.clip(
         np.searchsorted(bar_beats[:, 0], times, side="right") - 1, 0, len(bar_beats) - 1
     )
@@ -179,49 +255,30 @@ def assemble(
         anchors = beat_anchors(bar_beats[bar], library.beats[s], (inside - first) / library.fps)
         # The procedural moves are keyed to brake on every beat: an accent would blur them.
         depth = 0.0 if "procedural" in library.tag_sets[s] else accent
-        warped = accent_warp(times[frames], bar_beats[bar], depth, strengths[bar])
-        tau = np.interp(warped, *anchors)
-        ends = np.array([0.0, library.beats[s][-1]])
-        quat, local_trans, bar_contacts = _sample_segment(library, s, np.r_[tau, ends])
+        line, bar_end = bar_beats[bar, 0], bar_beats[bar, -1]
+        # Besides the frames: the segment's two ends and a moment inside each, for the pose
+        # and velocity the bar-line blend matches.
+        sampled = np.r_[times[frames], line, line + VELOCITY_STEP, bar_end - VELOCITY_STEP, bar_end]
+        tau = np.interp(accent_warp(sampled, bar_beats[bar], depth, strengths[bar]), *anchors)
+        quat, local_trans, bar_contacts = _sample_segment(library, s, tau)
         turn = Rotation.from_euler("y", heading)
-        pelvis = turn * Rotation.from_quat(quat[:, 0])
-        quat[:, 0] = pelvis.as_quat()
+        quat[:, 0] = (turn * Rotation.from_quat(quat[:, 0])).as_quat()
         placed = turn.apply(local_trans * [1.0, 0.0, 1.0]) + position
         placed[:, 1] = local_trans[:, 1]
-        start, end = slice(len(frames), len(frames) + 1), slice(len(frames) + 1, None)
-        rotations[frames] = quat[: len(frames)]
-        trans[frames] = placed[: len(frames)]
-        if previous_end is not None and len(frames):
-            # The jump at the bar line is shared: over the last beat before the line the old
-            # segment eases half way towards the new one, and over the first beat after it the
-            # new one eases out of the other half. The easing is still on every beat (zero
-            # velocity at both ends of a beat), so it moves only between the dancer's stops.
-            jump = (
-                Rotation.from_quat(previous_end[0]) * Rotation.from_quat(quat[start][0]).inv()
-            ).as_rotvec()
-            height_jump = previous_end[1] - placed[start][0, 1]
-            last_beat, line, first_beat = (
-                bar_beats[bar - 1, -2],
-                bar_beats[bar, 0],
+        n_frames = len(frames)
+        rotations[frames] = quat[:n_frames]
+        trans[frames] = placed[:n_frames]
+        start = _BarEnd.of(quat[n_frames : n_frames + 2], placed[n_frames : n_frames + 2])
+        if previous_end is not None and n_frames:
+            _blend_bar_line(
+                rotations, trans, times, previous_end, start, bar_beats[bar - 1, -2], line,
                 bar_beats[bar, 1],
-            )
-            before = np.flatnonzero((times >= last_beat) & (times < line))
-            after = frames[times[frames] < first_beat]
-            share = np.r_[
-                -0.5 * _smoothstep((times[before] - last_beat) / (line - last_beat)),
-                0.5 * (1.0 - _smoothstep((times[after] - line) / (first_beat - line))),
-            ]
-            eased = np.r_[before, after]
-            offsets = Rotation.from_rotvec((share[:, None, None] * jump[None]).reshape(-1, 3))
-            body = Rotation.from_quat(rotations[eased].reshape(-1, 4))
-            rotations[eased] = (offsets * body).as_quat().reshape(len(eased), N_JOINTS, 4)
-            trans[eased, 1] += share * height_jump
-        contacts[frames] = bar_contacts[: len(frames)]
-        previous_end = (quat[end][0], placed[end][0, 1])
-        heading = float(
-            facing_yaw(Rotation.from_quat(quat[end][0, 0]))[0]
-        )  # the next segment faces where this one ends
-        position = placed[end][0] * [1.0, 0.0, 1.0]
+            )  # fmt: skip
+        contacts[frames] = bar_contacts[:n_frames]
+        previous_end = _BarEnd.of(quat[-2:], placed[-2:])
+        # The next segment faces where this one ends, and starts where it ends.
+        heading = float(facing_yaw(Rotation.from_quat(quat[-1, 0]))[0])
+        position = placed[-1] * [1.0, 0.0, 1.0]
     poses = Rotation.from_quat(rotations.reshape(-1, 4)).as_rotvec().reshape(n, N_JOINTS, 3)
     return poses, trans, contacts
 
