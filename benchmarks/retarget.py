@@ -5,10 +5,13 @@
 
 For each file: the angle between each retargeted SMPL limb bone (thigh, shin, foot, collar to
 shoulder, upper arm, forearm, hand) and the source bone it stands for, the time to parse and to
-retarget, the foot skate and PFC of the result at 30 fps, and how well its beats are found
-(BAS of the motion warped onto a grid, on the grid and half a beat off). Torso bones are left
-out: rigs place their root, spine and collar joints differently, so those bones point
-differently at rest already. Prints a line per rig.
+retarget, the foot skate and PFC of the result at 30 fps, how well its beats are found (BAS of
+the motion warped onto a grid, on the grid and half a beat off), and the widest mean rotation
+of a spine, neck, collar, ankle or wrist joint in its parent over the rig's files (with the
+joint and the file): those joints' roll about their bone is not in the positions, and a wrong
+one shows on a skinned character only. Torso bones are left out of the bone angles: rigs place
+their root, spine and collar joints differently, so those bones point differently at rest
+already. Prints a line per rig.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,6 +40,10 @@ LIMBS = {
     for side in ("left", "right")
     for joint in ("knee", "ankle", "foot", "shoulder", "elbow", "wrist", "hand")
 }  # each the child end of a limb bone
+# Joints whose roll positions cannot show: a mean rotation far from rest in one of them is a
+# rig frame the retargeting did not undo (a foot rolled sole up), not the dance.
+TURNED = ("spine1", "spine2", "spine3", "neck", "left_collar", "right_collar", "left_ankle",
+          "right_ankle", "left_wrist", "right_wrist")  # fmt: skip
 
 
 def main() -> None:
@@ -70,14 +78,18 @@ def main() -> None:
         warped = warp_onto_beats(resampled, beats, grid, 30.0).joint_positions()
         rows[rig]["on grid"].append(beat_align_score(warped, 30.0, grid))
         rows[rig]["half off"].append(beat_align_score(warped, 30.0, grid + 0.25))
+        for name in TURNED:
+            if JOINT_INDEX[name] in source:
+                mean = Rotation.from_rotvec(motion.poses[:, JOINT_INDEX[name]]).mean()
+                rows[rig]["turns"].append((np.degrees(mean.magnitude()), name, path.stem))
         rows[rig]["parse"].append(parsed - start)
         rows[rig]["retarget"].append(done - parsed)
         rows[rig]["seconds"].append(motion.duration)
     print(
         "| rig | files | minutes | limb bone angle mean | p95 | parse s/file | retarget s/file "
-        "| foot skate cm/s | PFC | warped BAS on grid | half a beat off |"
+        "| foot skate cm/s | PFC | warped BAS on grid | half a beat off | widest mean turn |"
     )
-    print("|---" * 11 + "|")
+    print("|---" * 12 + "|")
     for rig, row in rows.items():
         angles = np.concatenate([a.ravel() for a in row["angles"]])
         print(
@@ -85,7 +97,8 @@ def main() -> None:
             f"{angles.mean():.2f} deg | {np.percentile(angles, 95):.2f} deg | "
             f"{np.mean(row['parse']):.2f} | {np.mean(row['retarget']):.2f} | "
             f"{np.mean(row['skate']):.1f} | {np.mean(row['pfc']):.2f} | "
-            f"{np.mean(row['on grid']):.3f} | {np.mean(row['half off']):.3f} |"
+            f"{np.mean(row['on grid']):.3f} | {np.mean(row['half off']):.3f} | "
+            "{:.0f} deg ({}, {}) |".format(*max(row["turns"]))
         )
 
 

@@ -120,7 +120,10 @@ def test_the_beat_accent_lands_the_dancer_s_braking_on_the_strong_beats(real_son
     assert mean_joint_speed(joints, 30.0) == pytest.approx(
         mean_joint_speed(own_joints, 30.0), rel=0.05
     )
-    assert hold_share(joints, 30.0) < 0.08
+    # Slowing into the beats does not make the dancer stand still. (The share itself swings
+    # from 0 to 0.14 between seeds on this 52-s song; benchmarks/dance_quality.py gives it
+    # over 115 songs.)
+    assert hold_share(joints, 30.0) < hold_share(own_joints, 30.0) + 0.02
 
 
 def test_a_mirrored_motion_is_the_reflection_of_the_original():
@@ -146,7 +149,9 @@ def test_the_default_dance_is_captured_motion_at_its_natural_speed(real_song_dan
 
     dance = choreograph_from_library(analysis, embedding, library, 30.0, Controls())
     joints = dance.joint_positions()
-    assert hold_share(joints, 30.0) < 0.08
+    # On this one 52-s song the share swings from 0 to 0.14 between seeds (0.04 over the 115
+    # songs of benchmarks/dance_quality.py); the procedural moves hold 0.3 of the time.
+    assert hold_share(joints, 30.0) < 0.15
     assert 0.35 < mean_joint_speed(joints, 30.0) < 1.0
     assert turns_per_minute(joints, 30.0) < 25.0
     assert foot_skate(joints, dance.contacts, 30.0) < 3.0  # cm/s on the keyed contacts

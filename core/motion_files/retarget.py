@@ -12,7 +12,15 @@ motion rather than from the rest pose:
   farther descendants weigh less and settle the twist of the spine);
 - hinges: knees and elbows bend about one axis. The source's axis is the principal axis of its
   knee (elbow) rotations, and it must map onto SMPL's (X for knees, Y for elbows), which fixes
-  the twist of the thigh, shin, upper arm and forearm that directions alone leave open.
+  the twist of the thigh, shin, upper arm and forearm that directions alone leave open;
+- roll: where every direction lies on one line and no hinge is near (an ankle that sees only its
+  toe, a wrist its hand, a neck its head, a collar its arm), the twist about that line is the
+  one that leaves the joint's mean rotation in its parent without twist (swing-twist
+  decomposition): a dancer's feet and hands are not turned about themselves on average.
+  Without it such a joint keeps whatever roll the rig's own frame has, which positions never
+  show and a skinned character does (the iClone feet came out rolled sole up);
+- zero-length bones (the CMU skeleton puts its collars and neck on the upper spine joint) give
+  no direction and are left out, the farther joints then settle the frame.
 
 Each ``A_j`` is the least-squares rotation (Wahba's problem, ``Rotation.align_vectors``). SMPL
 joints a rig lacks keep their rest rotation; end joints (hands, head, toes) take the source's
@@ -48,6 +56,12 @@ HINGE_AXES = {"left_knee": (1, 0, 0), "right_knee": (1, 0, 0), "left_elbow": (0,
               "right_elbow": (0, 1, 0)}  # fmt: skip
 HINGE_WEIGHT = 1.0
 DESCENDANT_FALLOFF = 0.1  # weight per level below the joint: children dominate, the rest twist
+# A joint whose directions (and hinge axes) all lie within about this sine of one line (an
+# ankle seeing only its toe, a wrist only its hand, a collar its arm) has no roll in them: its
+# twist about that line is the one that makes its mean rotation in its parent a pure swing
+# (a dancer's feet, hands and neck are not turned about themselves on average).
+ROLL_SPREAD = 0.2
+MIN_BONE_SHARE = 1e-3  # of the source's leg length: a shorter bone has no direction
 
 
 def _sided(template: dict[str, str], left: str, right: str) -> dict[str, str]:
@@ -200,9 +214,14 @@ def _hinge_axis(
 
 
 def _frame_changes(
-    source: dict[int, int], rotations: np.ndarray, positions: np.ndarray
+    source: dict[int, int], rotations: np.ndarray, positions: np.ndarray, min_length: float
 ) -> dict[int, np.ndarray]:
-    """``A_j`` (3, 3) for every mapped SMPL joint j (see the module docstring)."""
+    """``A_j`` (3, 3) for every mapped SMPL joint j (see the module docstring).
+
+    min_length : source units; a direction between joints closer than this on average (a
+    zero-length bone: the CMU skeleton puts its collars and neck on the upper spine joint) is
+    noise, and left out.
+    """
     rest = rest_joint_positions()
     hinge_of = {JOINT_INDEX[name]: np.asarray(axis, float) for name, axis in HINGE_AXES.items()}
     hinge_axes = {
@@ -220,6 +239,8 @@ def _frame_changes(
             offset = positions[:, [source[k] for k in end]].mean(axis=1) - positions[
                 :, [source[k] for k in start]
             ].mean(axis=1)
+            if np.linalg.norm(offset, axis=1).mean() < min_length:
+                continue
             seen = np.einsum("tij,tj->ti", inverse, offset)
             seen /= np.linalg.norm(seen, axis=1, keepdims=True) + 1e-12
             smpl.append(rest[list(end)].mean(axis=0) - rest[list(start)].mean(axis=0))
@@ -230,13 +251,27 @@ def _frame_changes(
             continue
         hinges = [(hinge_of[j], hinge_axes[j][1])] if j in hinge_axes else []
         hinges += [(hinge_of[c], hinge_axes[c][0]) for c in hinge_axes if PARENTS[c] == j]
+        targets = _unit(np.array(smpl + [axis for axis, _ in hinges]))
+        all_weights = np.array(weights + [HINGE_WEIGHT] * len(hinges))
         rotation, _ = Rotation.align_vectors(
-            np.array(found + [axis for _, axis in hinges]),
-            _unit(np.array(smpl + [axis for axis, _ in hinges])),
-            weights=np.array(weights + [HINGE_WEIGHT] * len(hinges)),
+            np.array(found + [axis for _, axis in hinges]), targets, weights=all_weights
         )
         changes[j] = rotation.as_matrix()
+        spread = np.linalg.svd(targets * np.sqrt(all_weights)[:, None], compute_uv=False)
+        if j and (len(spread) < 2 or spread[1] < ROLL_SPREAD * spread[0]):
+            parent = _nearest_mapped_ancestor(j, set(source))
+            parent_global = rotations[:, source[parent]] @ changes[parent]
+            local = np.swapaxes(parent_global, 1, 2) @ rotations[:, source[j]] @ changes[j]
+            changes[j] = changes[j] @ _untwist(Rotation.from_matrix(local).mean(), targets[0])
     return changes
+
+
+def _untwist(mean: Rotation, axis: np.ndarray) -> np.ndarray:
+    """The turn (3, 3) about ``axis`` (unit, the joint's own frame) that takes away the twist
+    of ``mean`` about it: ``mean`` times it keeps only the swing (swing-twist decomposition)."""
+    x, y, z, w = mean.as_quat()
+    twist = 2.0 * np.arctan2(np.dot([x, y, z], axis), w)
+    return Rotation.from_rotvec(-twist * axis).as_matrix()
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -284,7 +319,8 @@ def retarget_bvh(bvh: Bvh, rig: str | None = None) -> Motion:
     if rig == "smpl":  # SMPL's own rest pose (write_smpl_bvh): nothing to find, exactly
         frame_change = {j: np.eye(3) for j in source}
     else:
-        frame_change = _frame_changes(source, rotations, positions)
+        min_length = MIN_BONE_SHARE * source_leg
+        frame_change = _frame_changes(source, rotations, positions, min_length)
     global_rotations = np.empty((n_frames, N_JOINTS, 3, 3))
     for j in range(N_JOINTS):  # parents come first
         if j in source:
