@@ -2,6 +2,7 @@
 of the BVH parser and writer, resampling and foot contacts."""
 
 import pickle
+import resource
 import subprocess
 import sys
 
@@ -28,6 +29,16 @@ def small_motion(n=3, fps=30.0, seed=0):
     return Motion(rng.normal(0, 0.4, (n, 24, 3)), rng.normal(0, 1, (n, 3)), fps, np.zeros((n, 4)))
 
 
+FUZZ_RSS_MB = 4096  # what one fuzzed input may take beyond the process's start
+
+
+def inherited_peak_mb() -> int:
+    """This process's peak resident memory, MB. Linux carries a parent's peak into a forked
+    and exec'd child's getrusage, which libFuzzer's -rss_limit_mb reads: after a memory-hungry
+    test earlier in the session the fuzzer would stop at its first input."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
 @pytest.mark.parametrize("target", ["bvh", "aistpp"])
 def test_fuzzing_the_parsers_finds_nothing_but_motion_file_errors(target, tmp_path):
     corpus = tmp_path / "corpus"
@@ -52,7 +63,7 @@ def test_fuzzing_the_parsers_finds_nothing_but_motion_file_errors(target, tmp_pa
             str(corpus),
             f"-max_total_time={FUZZ_SECONDS}",
             f"-seed={FUZZ_SEED}",
-            "-rss_limit_mb=4096",
+            f"-rss_limit_mb={inherited_peak_mb() + FUZZ_RSS_MB}",
             f"-artifact_prefix={tmp_path}/",
         ],
         capture_output=True,
